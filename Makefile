@@ -1,0 +1,52 @@
+# EOR: `make run` serves the demo, `make test` runs everything CI runs. Python 3.11+ only.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Demo settings for `make run` only; real deployments set their own (see .env.example).
+RUN_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: help venv run migrate demo test lint format check-migrations pytest services-test clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "EOR needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed ## create or update the virtualenv with all dependencies
+
+migrate: venv ## apply database migrations
+	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
+
+demo: migrate ## load the demo organisation and data once (skipped when present)
+	$(RUN_ENV) $(BIN)/python manage.py load_demo --if-empty
+
+run: demo ## set up everything and serve the demo on http://127.0.0.1:$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py demo_logins
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: venv ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: venv ## fail when a model change has no migration
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+pytest: venv ## the pytest suite alone (PYTEST_ARGS= to narrow it)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint check-migrations pytest ## lint, migration check and the whole suite
+
+clean: ## remove the virtualenv, the SQLite database and collected static files
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

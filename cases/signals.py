@@ -1,0 +1,30 @@
+"""The one announcement every write path of `cases` makes after it commits.
+
+Bulk writes send no post_save, so model signals are not enough: page, import, API and admin
+each send `events_changed` once, after commit, with the units and months they touched.
+`reports` listens and schedules refreshes; `cases` never imports `reports`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# kwargs: unit_ids: frozenset[int], months: frozenset[datetime.date] (first of month)
+events_changed = Signal()
+
+
+def announce_events_changed(
+    *, unit_ids: Iterable[int], months: Iterable[dt.date], sender: object = None
+) -> None:
+    """Send `events_changed` once the current transaction commits (at once outside one)."""
+    units = frozenset(unit_ids)
+    month_set = frozenset(m.replace(day=1) for m in months)
+    if not units or not month_set:
+        return
+    transaction.on_commit(
+        lambda: events_changed.send(sender=sender, unit_ids=units, months=month_set)
+    )

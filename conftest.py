@@ -1,0 +1,113 @@
+"""Suite-wide settings and the named personas (STYLE.md: healthchecks' hc/test.py).
+
+The organisation every persona test uses:
+
+    org (Testkommunen)
+    ├── unit-a (Grupp A): caseworkers alice and bob, manager maria
+    └── unit-b (Grupp B): caseworker carl (must not see unit A)
+    leadership lena on org (aggregates only); admin ada (superuser)
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from trelleborg.vocabulary import Role
+
+REAL_REDIS = bool(os.environ.get("REDIS_URL"))
+REAL_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect (not skip) the tests whose real services this run does not have.
+
+    `.ci/run` runs the suite twice: on PostgreSQL + Redis (everything) and on SQLite.
+    """
+    keep, drop = [], []
+    for item in items:
+        if (item.get_closest_marker("services") and not REAL_REDIS) or (
+            item.get_closest_marker("postgres") and not REAL_POSTGRES
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+class Personas:
+    """Attribute access to the persona users and units, for readable tests."""
+
+
+@pytest.fixture
+def org(db):
+    from tests.factories import UnitFactory
+
+    root = UnitFactory(code="org", name="Testkommunen")
+    unit_a = UnitFactory(code="unit-a", name="Grupp A", parent=root)
+    unit_b = UnitFactory(code="unit-b", name="Grupp B", parent=root)
+    return {"root": root, "a": unit_a, "b": unit_b}
+
+
+def _member(username, unit, role, **extra):
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username=username, **extra)
+    if unit is not None:
+        MembershipFactory(user=user, unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(org):
+    """Caseworker in unit A."""
+    return _member("alice", org["a"], Role.CASEWORKER)
+
+
+@pytest.fixture
+def bob(org):
+    """Second caseworker in unit A."""
+    return _member("bob", org["a"], Role.CASEWORKER)
+
+
+@pytest.fixture
+def carl(org):
+    """Caseworker in unit B: must never see unit A's clients."""
+    return _member("carl", org["b"], Role.CASEWORKER)
+
+
+@pytest.fixture
+def maria(org):
+    """Manager of unit A."""
+    return _member("maria", org["a"], Role.MANAGER)
+
+
+@pytest.fixture
+def lena(org):
+    """Leadership on the root: reads aggregates, never a client."""
+    return _member("lena", org["root"], Role.LEADERSHIP)
+
+
+@pytest.fixture
+def ada(org):
+    """Administrator (superuser)."""
+    return _member("ada", None, None, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def personas(alice, bob, carl, maria, lena, ada):
+    return {"alice": alice, "bob": bob, "carl": carl, "maria": maria, "lena": lena, "ada": ada}

@@ -1,0 +1,335 @@
+"""The organisation (units, memberships) and the goals of the monthly EOR cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trelleborg.vocabulary import EventType, Program, Role
+
+# --- Organisation ---------------------------------------------------------------------------
+
+
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def roots(self) -> UnitQuerySet:
+        return self.filter(parent__isnull=True)
+
+    def subtree_of(self, units: Iterable[Unit]) -> UnitQuerySet:
+        """The given units and every unit below them (any depth)."""
+        paths = {unit.path for unit in units}
+        if not paths:
+            return self.none()
+        condition = Q()
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        return self.filter(condition)
+
+
+class Unit(models.Model):
+    """A unit of the organisation tree. A root is an organisation (a municipality's
+    administration); one installation can hold several roots."""
+
+    code = models.SlugField(_("kod"), max_length=64, unique=True)
+    name = models.CharField(_("namn"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("överordnad enhet"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # "/root/child/grandchild/": codes from the root down, so a subtree is one indexed
+    # prefix query instead of a recursive walk. Kept right by goals.services.unit_save.
+    path = models.CharField(max_length=2000, db_index=True, editable=False)
+    # Kolada's municipality id (e.g. "1287" for Trelleborg), set on roots.
+    municipality_code = models.CharField(_("kommunkod"), max_length=4, blank=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("enhet")
+        verbose_name_plural = _("enheter")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="goals_unit_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    @property
+    def root_code(self) -> str:
+        return self.path.strip("/").split("/")[0]
+
+    def root(self) -> Unit:
+        if self.parent_id is None:
+            return self
+        return Unit.objects.get(code=self.root_code)
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the root down to this unit's parent."""
+        return self.path.strip("/").split("/")[:-1]
+
+    def ancestors(self) -> UnitQuerySet:
+        return Unit.objects.filter(code__in=self.ancestor_codes())
+
+    def subtree(self) -> UnitQuerySet:
+        return Unit.objects.filter(path__startswith=self.path)
+
+    def expected_path(self) -> str:
+        prefix = self.parent.path if self.parent_id else "/"
+        return f"{prefix}{self.code}/"
+
+
+class Membership(models.Model):
+    """A user's role in one unit. The role reaches the unit and every unit below it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("roll"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("medlemskap")
+        verbose_name_plural = _("medlemskap")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="goals_membership_one_role"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="goals_membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.unit} ({self.get_role_display()})"
+
+
+# --- Indicators and goals -------------------------------------------------------------------
+
+
+class Indicator(models.Model):
+    class Kind(models.TextChoices):
+        EXITS = "exits", _("Avslut")
+        LEAD_TIME = "lead_time", _("Ledtid")
+        MANUAL = "manual", _("Manuellt värde")
+
+    class Direction(models.TextChoices):
+        HIGHER_IS_BETTER = "higher", _("Högre är bättre")
+        LOWER_IS_BETTER = "lower", _("Lägre är bättre")
+
+    code = models.SlugField(_("kod"), max_length=64, unique=True)
+    name = models.CharField(_("namn"), max_length=200)
+    kind = models.CharField(_("typ"), max_length=20, choices=Kind.choices)
+    # lead_time: the pair of event types
+    start_event_type = models.CharField(max_length=32, choices=EventType.choices, blank=True)
+    end_event_type = models.CharField(max_length=32, choices=EventType.choices, blank=True)
+    # exits: the reasons counted (list of ExitReason values) and an optional program
+    reasons = models.JSONField(default=list, blank=True)
+    program = models.CharField(max_length=32, choices=Program.choices, blank=True)
+    # manual: what the value is measured in ("%", "dagar") and which way is better
+    unit_label = models.CharField(_("enhet för värdet"), max_length=20, blank=True)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    built_in = models.BooleanField(default=False, editable=False)
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("indikator")
+        verbose_name_plural = _("indikatorer")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="lead_time") | (~Q(start_event_type="") & ~Q(end_event_type="")),
+                name="goals_indicator_lead_time_has_events",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class YearGoal(models.Model):
+    """A unit's goal for one indicator and year: an absolute target, or a factor of a
+    baseline year's value (target = baseline value × factor)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="year_goals")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="year_goals")
+    year = models.PositiveSmallIntegerField(_("år"))
+    target = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    factor = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("årsmål")
+        verbose_name_plural = _("årsmål")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "year"], name="goals_yeargoal_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(target__isnull=False, baseline_year__isnull=True, factor__isnull=True)
+                    | Q(target__isnull=True, baseline_year__isnull=False, factor__gt=0)
+                ),
+                name="goals_yeargoal_absolute_or_relative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.indicator} {self.year}"
+
+
+class IndividualTarget(models.Model):
+    """A caseworker's plan for one month in one unit: their target and named clients."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="individual_targets")
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="individual_targets"
+    )
+    month = models.DateField(_("månad"))  # first day of the month
+    target = models.PositiveIntegerField(_("individuellt mål"))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("individuellt mål")
+        verbose_name_plural = _("individuella mål")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "caseworker", "month"], name="goals_target_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caseworker} {self.month:%Y-%m}: {self.target}"
+
+
+class NamedClient(models.Model):
+    """A client the caseworker expects to exit in the month, with the planned action.
+
+    The client is held by its pseudonymous reference: `goals` does not import `cases`.
+    """
+
+    target = models.ForeignKey(
+        IndividualTarget, on_delete=models.CASCADE, related_name="named_clients"
+    )
+    client_ref = models.CharField(_("klientreferens"), max_length=64)
+    planned_action = models.TextField(_("planerad åtgärd"))
+    carried_over = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["client_ref"]
+        verbose_name = _("namngiven klient")
+        verbose_name_plural = _("namngivna klienter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "client_ref"], name="goals_namedclient_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.client_ref
+
+
+class GroupDecision(models.Model):
+    """One version of a unit's group EOR for a month. A revision adds a version with a
+    reason; the highest version is in force and the others are its history."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="decisions")
+    month = models.DateField(_("månad"))
+    version = models.PositiveIntegerField(default=1)
+    eor = models.PositiveIntegerField(_("EOR"))
+    rationale = models.TextField(_("motivering"))
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("deltagare")
+    )
+    revision_reason = models.TextField(_("skäl till ändring"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit", "month", "-version"]
+        verbose_name = _("gruppbeslut (EOR)")
+        verbose_name_plural = _("gruppbeslut (EOR)")
+        constraints = [
+            # Two managers saving at once both try the same next version: one wins.
+            models.UniqueConstraint(
+                fields=["unit", "month", "version"], name="goals_decision_unique_version"
+            ),
+            models.CheckConstraint(condition=~Q(rationale=""), name="goals_decision_has_rationale"),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(revision_reason=""),
+                name="goals_decision_revision_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m} EOR {self.eor} (v{self.version})"
+
+
+class MonthFollowUp(models.Model):
+    """The follow-up of a unit's month: the written evaluation, and whether it is closed."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="follow_ups")
+    month = models.DateField(_("månad"))
+    worked = models.TextField(_("vad fungerade"), blank=True)
+    adjust = models.TextField(_("vad justerar vi"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    restated = models.BooleanField(_("omräknad"), default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("uppföljning")
+        verbose_name_plural = _("uppföljningar")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="goals_followup_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m}"
+
+
+class ManualValue(models.Model):
+    """A manually entered indicator value (e.g. school absence %) for a unit and month."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="manual_values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("månad"))
+    value = models.DecimalField(_("värde"), max_digits=12, decimal_places=2)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("manuellt värde")
+        verbose_name_plural = _("manuella värden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "month"], name="goals_manualvalue_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.unit} {self.month:%Y-%m}: {self.value}"

@@ -1,0 +1,11 @@
+"""Loaded with `-p` (pyproject.toml), before pytest-django imports the settings.
+
+Tests run with DEBUG off, as production does, so they need a key; nothing else is set here:
+DATABASE_URL and REDIS_URL come from the caller (`.ci/run` sets them for its real-services run).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
