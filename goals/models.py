@@ -124,6 +124,7 @@ class Indicator(models.Model):
         EXITS = "exits", _("Avslut")
         LEAD_TIME = "lead_time", _("Ledtid")
         MANUAL = "manual", _("Manuellt värde")
+        RETURN_RATE = "return_rate", _("Återgång")
 
     class Direction(models.TextChoices):
         HIGHER_IS_BETTER = "higher", _("Högre är bättre")
