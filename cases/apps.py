@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Ärenden")
+
+    def ready(self) -> None:
+        from goals.hooks import register_client_ref_checker
+
+        from .access import check_client_ref
+
+        register_client_ref_checker(check_client_ref)

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from goals.access import client_units
 from goals.models import Unit
-from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Source
+from trelleborg.months import month_end
+from trelleborg.vocabulary import (
+    COUNTING_EXIT_REASONS,
+    DecisionMode,
+    EventType,
+    ExitReason,
+    Program,
+    Source,
+)
 
 from .validators import validate_not_personal_number
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    def in_organisation(self, organisation: Unit) -> ClientQuerySet:
+        return self.filter(organisation=organisation)
 
 
 class Client(models.Model):
@@ -23,6 +40,8 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ClientQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("klient")
         verbose_name_plural = _("klienter")
@@ -33,6 +52,35 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.ref
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def for_units(self, units: Iterable[Unit] | models.QuerySet[Unit]) -> CaseQuerySet:
+        return self.filter(unit__in=units)
+
+    def for_user(self, user) -> CaseQuerySet:
+        """Cases whose client-level data the user may see (goals.access.client_units)."""
+        return self.filter(unit__in=client_units(user))
+
+    def assigned_to(self, user) -> CaseQuerySet:
+        return self.filter(caseworker=user)
+
+    def search(self, text: str) -> CaseQuerySet:
+        """Cases whose client reference or case number contains `text`."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(client__ref__icontains=text) | Q(case_number__icontains=text))
+
+    def with_latest_event(self) -> CaseQuerySet:
+        """Annotate latest_event_type/_on/_reason: one correlated subquery per column
+        instead of a query per row (the list page's N+1 trap)."""
+        latest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-occurred_on", "-id")
+        return self.annotate(
+            latest_event_type=Subquery(latest.values("event_type")[:1]),
+            latest_event_on=Subquery(latest.values("occurred_on")[:1]),
+            latest_event_reason=Subquery(latest.values("reason")[:1]),
+        )
 
 
 class Case(models.Model):
@@ -55,6 +103,8 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("ärende")
         verbose_name_plural = _("ärenden")
@@ -69,6 +119,55 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.case_number
+
+    @property
+    def latest_event_label(self) -> str:
+        """Label of the `with_latest_event()` annotation."""
+        value = getattr(self, "latest_event_type", None)
+        return EventType(value).label if value else ""
+
+    @property
+    def latest_event_reason_label(self) -> str:
+        value = getattr(self, "latest_event_reason", None)
+        return ExitReason(value).label if value else ""
+
+
+class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
+    def for_units(self, units: Iterable[Unit] | models.QuerySet[Unit]) -> CaseEventQuerySet:
+        """Events attributed to one of `units` (the unit named on the event)."""
+        return self.filter(unit__in=units)
+
+    def for_user(self, user) -> CaseEventQuerySet:
+        return self.filter(case__unit__in=client_units(user))
+
+    def for_case(self, case: Case) -> CaseEventQuerySet:
+        return self.filter(case=case)
+
+    def of_type(self, event_type: str) -> CaseEventQuerySet:
+        return self.filter(event_type=event_type)
+
+    def exits(self) -> CaseEventQuerySet:
+        return self.filter(event_type=EventType.EXIT)
+
+    def counting_exits(self) -> CaseEventQuerySet:
+        """Exits whose reason counts toward the EOR (work, studies)."""
+        return self.exits().filter(reason__in=COUNTING_EXIT_REASONS)
+
+    def in_month(self, month: dt.date) -> CaseEventQuerySet:
+        """Events dated in the month of `month` (occurred_on is already a local date)."""
+        first = month.replace(day=1)
+        return self.filter(occurred_on__gte=first, occurred_on__lte=month_end(first))
+
+    def between(self, first: dt.date, last: dt.date) -> CaseEventQuerySet:
+        return self.filter(occurred_on__gte=first, occurred_on__lte=last)
+
+    def timeline(self) -> CaseEventQuerySet:
+        """Newest first, with the recorder and each event's history loaded up front."""
+        return (
+            self.select_related("unit", "recorded_by")
+            .prefetch_related("history__changed_by")
+            .order_by("-occurred_on", "-id")
+        )
 
 
 class CaseEvent(models.Model):
@@ -97,6 +196,8 @@ class CaseEvent(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = CaseEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_on", "id"]
@@ -153,3 +254,32 @@ class CaseEventHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} @ {self.changed_at:%Y-%m-%d %H:%M}"
+
+    LABELS = {
+        "case": _("ärende"),
+        "unit": _("enhet"),
+        "event_type": _("händelsetyp"),
+        "occurred_on": _("datum"),
+        "reason": _("orsak"),
+        "program": _("program"),
+        "decision_mode": _("beslutssätt"),
+    }
+    CHOICES = {
+        "event_type": EventType,
+        "reason": ExitReason,
+        "program": Program,
+        "decision_mode": DecisionMode,
+    }
+
+    def previous_items(self) -> list[tuple[str, str]]:
+        """The previous values with Swedish labels, for the timeline."""
+        items = []
+        for key, label in self.LABELS.items():
+            if key not in self.previous:
+                continue
+            value = self.previous[key] or ""
+            choices = self.CHOICES.get(key)
+            if choices is not None and value in choices.values:
+                value = choices(value).label
+            items.append((str(label), str(value)))
+        return items

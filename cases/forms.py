@@ -1,0 +1,140 @@
+"""Forms of the caseworker's pages. The rules themselves live in cases/services.py; the
+forms parse input and show the services' field errors where they belong."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from goals.models import Unit
+from trelleborg.months import today
+from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program
+
+from .validators import personal_number_error
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ServiceErrorsMixin:
+    """Put a service's ValidationError on the form's fields."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return any(e.code == "needs_confirmation" for e in self.errors.as_data().get("confirm", []))
+
+
+class ExitForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Orsak"), choices=[("", _("Välj orsak"))] + list(ExitReason.choices)
+    )
+    occurred_on = forms.DateField(label=_("Datum"), widget=DateInput(), initial=today)
+    confirm = forms.BooleanField(
+        label=_("Ja, registrera ett avslut till i samma månad"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Unprefixed names, distinct ids: the exit and event forms share the case page.
+        kwargs.setdefault("auto_id", "exit_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > today():
+            raise ValidationError(_("Datumet får inte ligga i framtiden."))
+        return value
+
+
+class EventForm(ServiceErrorsMixin, forms.Form):
+    event_type = forms.ChoiceField(
+        label=_("Händelse"),
+        choices=[("", _("Välj händelse"))]
+        + [(v, label) for v, label in EventType.choices if v != EventType.EXIT],
+    )
+    occurred_on = forms.DateField(label=_("Datum"), widget=DateInput(), initial=today)
+    decision_mode = forms.ChoiceField(
+        label=_("Beslutssätt (för beslut)"),
+        choices=[("", _("Manuellt (standard)"))] + list(DecisionMode.choices),
+        required=False,
+        help_text=_("Anges bara för beslut."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "event_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > today():
+            raise ValidationError(_("Datumet får inte ligga i framtiden."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision_mode") and data.get("event_type") != EventType.DECISION:
+            self.add_error("decision_mode", _("Beslutssätt anges bara för beslut."))
+        return data
+
+
+class RegisterCaseForm(ServiceErrorsMixin, forms.Form):
+    client_ref = forms.CharField(
+        label=_("Klientreferens"),
+        max_length=64,
+        help_text=_("En pseudonym referens, t.ex. K-00123. Aldrig ett personnummer."),
+    )
+    case_number = forms.CharField(label=_("Ärendenummer"), max_length=64)
+    unit = forms.ModelChoiceField(label=_("Enhet"), queryset=Unit.objects.none())
+    caseworker = forms.ModelChoiceField(
+        label=_("Handläggare"), queryset=get_user_model().objects.none(), required=False
+    )
+    program = forms.ChoiceField(
+        label=_("Program"), choices=Program.choices, initial=Program.FORSORJNINGSSTOD
+    )
+
+    def __init__(self, *args, units, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        units_list = list(units)
+        if len(units_list) == 1:
+            self.fields["unit"].initial = units_list[0].pk
+        self.fields["caseworker"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, memberships__unit__in=units_list)
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["caseworker"].initial = user.pk
+
+    def clean_client_ref(self):
+        value = self.cleaned_data["client_ref"].strip()
+        if message := personal_number_error(value):
+            raise ValidationError(message, code="personal_number")
+        return value
+
+    def full_clean(self):
+        super().full_clean()
+        # Never echo a refused personal number back into the page.
+        if self.is_bound and "client_ref" in getattr(self, "_errors", {}):
+            data = self.data.copy()
+            data["client_ref"] = ""
+            self.data = data
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV-fil med händelser"),
+        help_text=_("UTF-8, kommatecken eller semikolon som avgränsare, rubrikrad först."),
+    )

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.my_cases, name="my_cases"),
+    path("nytt/", views.register_case, name="register_case"),
+    path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/avslut/", views.log_exit, name="log_exit"),
+    path("<int:pk>/handelse/", views.log_event, name="log_event"),
+]

@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Case, CaseEvent, Client
+from tests.factories import CaseEventFactory, CaseFactory
+from trelleborg.months import today
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_my_cases_lists_cases_of_my_units_with_latest_event(client, alice, case_a, case_b):
+    CaseEventFactory(case=case_a, event_type="exit", reason="work", occurred_on=today())
+    client.force_login(alice)
+    response = client.get(reverse("cases:my_cases"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "A-1" in body and "B-1" not in body
+    assert "Avslut (Arbete)" in body
+
+
+def test_live_search_swaps_rows_partial(client, alice, org):
+    CaseFactory(unit=org["a"], case_number="SOK-1", client__ref="K-11111")
+    CaseFactory(unit=org["a"], case_number="ANNAT-2", client__ref="K-22222")
+    client.force_login(alice)
+    response = client.get(
+        reverse("cases:my_cases"), {"q": "1111"}, HTTP_HX_TARGET="case-rows", **HX
+    )
+    body = response.content.decode()
+    assert "<html" not in body and 'id="case-rows"' in body
+    assert "SOK-1" in body and "ANNAT-2" not in body
+
+
+def test_my_cases_query_count_does_not_grow_with_rows(
+    client, alice, org, django_assert_max_num_queries
+):
+    for n in range(40):
+        case = CaseFactory(unit=org["a"], caseworker=alice)
+        CaseEventFactory(case=case, occurred_on=dt.date(2018, 1, 1) + dt.timedelta(days=n))
+        CaseEventFactory(
+            case=case, event_type="exit", reason="work", occurred_on=dt.date(2018, 3, 1)
+        )
+    client.force_login(alice)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("cases:my_cases"))
+    assert response.content.decode().count("Avslut (Arbete)") == 40
+    with django_assert_max_num_queries(10):
+        client.get(reverse("cases:my_cases"), {"q": "A"}, HTTP_HX_TARGET="case-rows", **HX)
+
+
+def test_my_cases_paginates(client, alice, org):
+    for _ in range(55):
+        CaseFactory(unit=org["a"])
+    client.force_login(alice)
+    body = client.get(reverse("cases:my_cases")).content.decode()
+    assert "Sida 1 av 2" in body
+    assert client.get(reverse("cases:my_cases"), {"page": 2}).content.decode().count("<tr>") == 6
+
+
+@pytest.mark.parametrize("name", ["case_detail", "log_exit", "log_event"])
+def test_caseworker_of_other_unit_gets_404(client, carl, case_a, name):
+    client.force_login(carl)
+    assert client.get(reverse(f"cases:{name}", args=[case_a.pk])).status_code == 404
+    if name != "case_detail":
+        response = client.post(reverse(f"cases:{name}", args=[case_a.pk]), {"reason": "work"})
+        assert response.status_code == 404
+    assert CaseEvent.objects.for_case(case_a).count() == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        lambda case: reverse("cases:my_cases"),
+        lambda case: reverse("cases:register_case"),
+        lambda case: reverse("cases:case_detail", args=[case.pk]),
+        lambda case: reverse("cases:log_exit", args=[case.pk]),
+        lambda case: reverse("cases:log_event", args=[case.pk]),
+    ],
+)
+def test_leadership_gets_404_on_client_pages(client, lena, case_a, url):
+    client.force_login(lena)
+    assert client.get(url(case_a)).status_code == 404
+
+
+def test_manager_sees_cases_of_managed_unit(client, maria, case_a):
+    client.force_login(maria)
+    assert client.get(reverse("cases:case_detail", args=[case_a.pk])).status_code == 200
+
+
+def test_case_page_shows_timeline_with_history(client, alice, case_a, maria):
+    from cases import services
+
+    event = services.event_log(case=case_a, event_type="referral", occurred_on=today())
+    services.event_update(event=event, occurred_on=today() - dt.timedelta(days=1), by=maria)
+    client.force_login(alice)
+    body = client.get(reverse("cases:case_detail", args=[case_a.pk])).content.decode()
+    assert "Tidslinje" in body and "Remiss" in body and "1 ändring" in body
+    timeline = client.get(
+        reverse("cases:case_detail", args=[case_a.pk]), HTTP_HX_TARGET="timeline", **HX
+    ).content.decode()
+    assert timeline.lstrip().startswith('<section id="timeline"')
+
+
+def test_log_exit_with_htmx_triggers_refresh(client, alice, case_a):
+    client.force_login(alice)
+    url = reverse("cases:log_exit", args=[case_a.pk])
+    response = client.post(url, {"reason": "work", "occurred_on": today().isoformat()}, **HX)
+    assert response.status_code == 200
+    assert "eventsChanged" in json.loads(response["HX-Trigger"])
+    assert "Avslutet är registrerat" in response.content.decode()
+    exit_event = CaseEvent.objects.exits().get()
+    assert (exit_event.recorded_by, exit_event.source) == (alice, "page")
+
+
+def test_log_exit_without_js_redirects_to_case(client, alice, case_a):
+    client.force_login(alice)
+    response = client.post(reverse("cases:log_exit", args=[case_a.pk]), {"reason": "studies"})
+    assert response.status_code == 200  # the date is required: form shown again
+    response = client.post(
+        reverse("cases:log_exit", args=[case_a.pk]),
+        {"reason": "studies", "occurred_on": today().isoformat()},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:case_detail", args=[case_a.pk])
+
+
+def test_log_exit_form_defaults_date_to_today(client, alice, case_a):
+    client.force_login(alice)
+    body = client.get(reverse("cases:log_exit", args=[case_a.pk])).content.decode()
+    assert f'value="{today().isoformat()}"' in body
+
+
+def test_log_exit_errors_rerender_form(client, alice, case_a):
+    client.force_login(alice)
+    url = reverse("cases:log_exit", args=[case_a.pk])
+    future = (today() + dt.timedelta(days=2)).isoformat()
+    response = client.post(url, {"reason": "", "occurred_on": future}, **HX)
+    body = response.content.decode()
+    assert response.status_code == 200 and "HX-Trigger" not in response
+    assert "framtiden" in body and 'id="exit-form"' in body
+    assert not CaseEvent.objects.exits().exists()
+
+
+def test_second_exit_same_month_asks_for_confirmation(client, alice, case_a):
+    client.force_login(alice)
+    url = reverse("cases:log_exit", args=[case_a.pk])
+    data = {"reason": "work", "occurred_on": today().isoformat()}
+    client.post(url, data, **HX)
+    response = client.post(url, data, **HX)
+    body = response.content.decode()
+    assert 'name="confirm"' in body and "Bekräfta" in body
+    assert CaseEvent.objects.exits().count() == 1
+    response = client.post(url, {**data, "confirm": "on"}, **HX)
+    assert "HX-Trigger" in response
+    assert CaseEvent.objects.exits().count() == 2
+
+
+def test_log_event_decision_with_mode(client, alice, case_a):
+    client.force_login(alice)
+    url = reverse("cases:log_event", args=[case_a.pk])
+    response = client.post(
+        url,
+        {
+            "event_type": "decision",
+            "occurred_on": today().isoformat(),
+            "decision_mode": "automated",
+        },
+        **HX,
+    )
+    assert "HX-Trigger" in response
+    assert CaseEvent.objects.of_type("decision").get().decision_mode == "automated"
+    response = client.post(
+        url,
+        {
+            "event_type": "referral",
+            "occurred_on": today().isoformat(),
+            "decision_mode": "automated",
+        },
+        **HX,
+    )
+    assert "bara för beslut" in response.content.decode()
+    response = client.post(url, {"event_type": "exit", "occurred_on": today().isoformat()}, **HX)
+    assert not CaseEvent.objects.exits().exists()
+
+
+def test_register_case_defaults_and_limits_units(client, alice, org):
+    client.force_login(alice)
+    url = reverse("cases:register_case")
+    body = client.get(url).content.decode()
+    assert "Grupp A" in body and "Grupp B" not in body
+    response = client.post(
+        url,
+        {
+            "client_ref": "K-00077",
+            "case_number": "N-1",
+            "unit": org["b"].pk,
+            "program": "etablering",
+        },
+    )
+    assert response.status_code == 200 and not Case.objects.exists()
+    response = client.post(
+        url,
+        {
+            "client_ref": "K-00077",
+            "case_number": "N-1",
+            "unit": org["a"].pk,
+            "caseworker": alice.pk,
+            "program": "etablering",
+        },
+    )
+    case = Case.objects.get()
+    assert response["Location"] == reverse("cases:case_detail", args=[case.pk])
+    assert (case.unit, case.caseworker, case.program) == (org["a"], alice, "etablering")
+
+
+def test_register_case_refuses_personal_number_without_echoing_it(client, alice, org):
+    client.force_login(alice)
+    number = "19900101-1234"
+    response = client.post(
+        reverse("cases:register_case"),
+        {"client_ref": number, "case_number": "N-2", "unit": org["a"].pk, "program": "etablering"},
+    )
+    body = response.content.decode()
+    assert "personnummer" in body
+    assert number not in body
+    assert not Client.objects.exists()
+
+
+def test_nav_shows_my_cases_to_caseworkers_only(client, alice, lena):
+    client.force_login(alice)
+    assert "Mina ärenden" in client.get(reverse("home")).content.decode()
+    client.force_login(lena)
+    assert "Mina ärenden" not in client.get(reverse("home")).content.decode()
