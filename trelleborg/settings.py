@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "goals",
     "cases",
     "reports",
+    "integrations",
 ]
 
 MIDDLEWARE = [
