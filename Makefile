@@ -6,7 +6,7 @@ PORT ?= 8000
 # Demo settings for `make run` only; real deployments set their own (see .env.example).
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help venv run migrate demo test lint format check-migrations pytest services-test clean
+.PHONY: help venv run migrate demo test lint format check-migrations pytest ci clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,7 +29,7 @@ demo: migrate ## load the demo organisation and data once (skipped when present)
 	$(RUN_ENV) $(BIN)/python manage.py load_demo --if-empty
 
 run: demo ## set up everything and serve the demo on http://127.0.0.1:$(PORT)
-	$(RUN_ENV) $(BIN)/python manage.py demo_logins
+	$(RUN_ENV) $(BIN)/python manage.py demo_logins --port $(PORT)
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: venv ## ruff lint and format check
@@ -47,6 +47,9 @@ pytest: venv ## the pytest suite alone (PYTEST_ARGS= to narrow it)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint check-migrations pytest ## lint, migration check and the whole suite
+
+ci: ## what CI runs: the suite on throwaway PostgreSQL + Redis, then on SQLite (.ci/run)
+	.ci/run
 
 clean: ## remove the virtualenv, the SQLite database and collected static files
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class GoalsConfig(AppConfig):
     name = "goals"
     verbose_name = _("Organisation och mål")
+
+    def ready(self) -> None:
+        from .demo import organisation_step, register_demo_step
+
+        register_demo_step(10, "organisation", organisation_step)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import UnitFactory
+from trelleborg.celery import diagnose
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def test_real_worker_runs_a_task_against_the_test_database(celery_worker_process):
+    UnitFactory(code="seen-by-worker")
+    UnitFactory(code="also-seen")
+
+    result = diagnose.delay("goals.Unit").get(timeout=30)
+
+    assert result["pid"] != os.getpid(), "the task must run in the worker, not eagerly here"
+    assert result["database"] == connection.settings_dict["NAME"]
+    assert result["count"] == 2
