@@ -82,7 +82,22 @@ def can_see_clients(user: User) -> bool:
 
 def get_unit_for_user(user: User, code: str, *, roles: Iterable[str] = ALL_ROLES) -> Unit:
     """The unit with `code` if the user reaches it with one of `roles`, else 404."""
+    wanted = set(roles)
+    if user.is_authenticated and user.is_active and not is_admin(user):
+        # The common case, a unit the user is a member of, needs no query of its own.
+        for membership in _memberships(user):
+            if membership.role in wanted and membership.unit.code == code:
+                return membership.unit
     try:
         return units_for(user, roles).get(code=code)
     except Unit.DoesNotExist:
         raise Http404("No such unit") from None
+
+
+def membership_units(user: User, roles: Iterable[str] = ALL_ROLES) -> list[Unit]:
+    """The units of the user's own memberships with one of `roles` (not those below), from
+    the memberships cached on the user: for switching between units without a query."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    wanted = set(roles)
+    return [m.unit for m in _memberships(user) if m.role in wanted]

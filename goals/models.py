@@ -196,6 +196,17 @@ class YearGoal(models.Model):
         return f"{self.unit} {self.indicator} {self.year}"
 
 
+class IndividualTargetQuerySet(models.QuerySet["IndividualTarget"]):
+    def for_unit_month(self, unit: Unit, month) -> IndividualTargetQuerySet:
+        return self.filter(unit=unit, month=month)
+
+    def of_caseworker(self, user) -> IndividualTargetQuerySet:
+        return self.filter(caseworker=user)
+
+    def with_clients(self) -> IndividualTargetQuerySet:
+        return self.select_related("caseworker").prefetch_related("named_clients")
+
+
 class IndividualTarget(models.Model):
     """A caseworker's plan for one month in one unit: their target and named clients."""
 
@@ -206,6 +217,8 @@ class IndividualTarget(models.Model):
     month = models.DateField(_("månad"))  # first day of the month
     target = models.PositiveIntegerField(_("individuellt mål"))
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = IndividualTargetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("individuellt mål")
@@ -248,6 +261,15 @@ class NamedClient(models.Model):
         return self.client_ref
 
 
+class GroupDecisionQuerySet(models.QuerySet["GroupDecision"]):
+    def for_unit_month(self, unit: Unit, month) -> GroupDecisionQuerySet:
+        return self.filter(unit=unit, month=month)
+
+    def latest_version(self) -> GroupDecision | None:
+        """The version in force (the highest), or None when nothing is decided."""
+        return self.order_by("-version").first()
+
+
 class GroupDecision(models.Model):
     """One version of a unit's group EOR for a month. A revision adds a version with a
     reason; the highest version is in force and the others are its history."""
@@ -260,11 +282,15 @@ class GroupDecision(models.Model):
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("deltagare")
     )
+    # Guests who took part without an account (free text, e.g. "Anna, Arbetsförmedlingen").
+    guests = models.CharField(_("övriga deltagare"), max_length=500, blank=True)
     revision_reason = models.TextField(_("skäl till ändring"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(default=timezone.now)
+
+    objects = GroupDecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["unit", "month", "-version"]
@@ -310,6 +336,10 @@ class MonthFollowUp(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} {self.month:%Y-%m}"
 
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
 
 class ManualValue(models.Model):
     """A manually entered indicator value (e.g. school absence %) for a unit and month."""
@@ -334,3 +364,79 @@ class ManualValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.unit} {self.month:%Y-%m}: {self.value}"
+
+
+class CycleChangeQuerySet(models.QuerySet["CycleChange"]):
+    def for_month(self, unit: Unit, month) -> CycleChangeQuerySet:
+        return self.filter(unit=unit, month=month)
+
+
+class CycleChange(models.Model):
+    """An audited change to a month's cycle after the point where changes stop being free:
+    a plan edited after the group decision, or a correction to a closed month (with reason).
+    `before`/`after` hold the changed values as JSON, so the history survives later edits."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("Plan")
+        DECISION = "decision", _("Gruppbeslut")
+        EVALUATION = "evaluation", _("Utvärdering")
+        CLOSE = "close", _("Stängning")
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="cycle_changes")
+    month = models.DateField(_("månad"))
+    kind = models.CharField(_("typ"), max_length=12, choices=Kind.choices)
+    # The caseworker whose plan changed (kind=plan), else empty.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(_("skäl"), blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    objects = CycleChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("ändring i månadscykeln")
+        verbose_name_plural = _("ändringar i månadscykeln")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["plan", "decision", "evaluation", "close"]),
+                name="goals_cyclechange_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m} {self.kind}"
+
+
+class ReminderSent(models.Model):
+    """One reminder e-mail sent to a person for a month and kind. The unique constraint makes
+    a second beat run (or two workers at once) a no-op instead of a second e-mail."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("Plan saknas")
+        DECISION = "decision", _("EOR saknas")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="eor_reminders"
+    )
+    month = models.DateField(_("månad"))
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("skickad påminnelse")
+        verbose_name_plural = _("skickade påminnelser")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "month", "kind"], name="goals_remindersent_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.month:%Y-%m} {self.kind}"

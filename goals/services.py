@@ -1,10 +1,40 @@
-"""Writes to the organisation that span rows: keeping unit paths right."""
+"""Writes that span rows: unit paths, and the monthly EOR cycle (plans, group decisions,
+follow-up, year goals, manual values, reminders). Keyword-only functions; each validates
+everything first and raises ValidationError (field -> messages) or PermissionDenied before
+it writes anything."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
-from .models import Unit
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trelleborg import months
+from trelleborg.vocabulary import Role
+
+from . import access, hooks
+from .models import (
+    CycleChange,
+    GroupDecision,
+    Indicator,
+    IndividualTarget,
+    ManualValue,
+    Membership,
+    MonthFollowUp,
+    NamedClient,
+    ReminderSent,
+    Unit,
+    YearGoal,
+)
 
 
 @transaction.atomic
@@ -20,3 +50,554 @@ def unit_save(*, unit: Unit) -> Unit:
             child.path = unit.path + child.path[len(old_path) :]
             child.save(update_fields=["path"])
     return unit
+
+
+# --- The monthly cycle ----------------------------------------------------------------------
+#
+# Rules (DESIGN.md "The monthly cycle"), decided here once:
+# - A caseworker plans the current and the next month; the previous month too until the
+#   group decision for it is recorded (a late plan before a late meeting). Older months are
+#   "long past" and refused, as is anything further ahead than next month.
+# - A plan is freely editable until the group decision of its month is recorded; after that
+#   every change is kept as a CycleChange (who, when, before/after).
+# - Closing a month freezes plans, decisions and the evaluation. A manager may still correct
+#   the decision or the evaluation with a reason: the change is audited and the month is
+#   shown as restated ("omräknad").
+
+MAX_INDIVIDUAL_TARGET = 999
+MAX_GROUP_EOR = 9999
+MAX_NAMED_CLIENTS = 50
+
+
+class DecisionConflict(Exception):
+    """Another manager recorded a version of the decision after this one was loaded."""
+
+    def __init__(self, current: GroupDecision | None):
+        super().__init__("decision changed meanwhile")
+        self.current = current
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def _followup(unit: Unit, month: dt.date) -> MonthFollowUp | None:
+    return MonthFollowUp.objects.filter(unit=unit, month=month).first()
+
+
+def month_is_closed(*, unit: Unit, month: dt.date) -> bool:
+    return MonthFollowUp.objects.filter(unit=unit, month=month, closed_at__isnull=False).exists()
+
+
+def plan_month_error(*, unit: Unit, month: dt.date, today: dt.date | None = None) -> str | None:
+    """Why a plan for `month` cannot be set now, or None when it can."""
+    current = months.month_of(today or months.today())
+    previous, upcoming = months.add_months(current, -1), months.add_months(current, 1)
+    if month > upcoming:
+        return _("Du kan planera högst en månad framåt.")
+    if month < previous or (
+        month == previous and GroupDecision.objects.for_unit_month(unit, month).exists()
+    ):
+        return _("Månaden är passerad: planen kan inte längre ändras.")
+    if month_is_closed(unit=unit, month=month):
+        return _("Månaden är stängd.")
+    return None
+
+
+def _plan_snapshot(target: IndividualTarget | None) -> dict:
+    if target is None:
+        return {"target": None, "clients": []}
+    return {
+        "target": target.target,
+        "clients": [
+            {"ref": c.client_ref, "action": c.planned_action}
+            for c in sorted(target.named_clients.all(), key=lambda c: c.client_ref)
+        ],
+    }
+
+
+def plan_prefill(*, unit: Unit, caseworker, month: dt.date) -> list[dict]:
+    """Last month's named clients of this caseworker who did not exit to work or studies
+    last month, to carry over into `month` (refs and their planned actions)."""
+    previous = months.add_months(month, -1)
+    last = (
+        IndividualTarget.objects.for_unit_month(unit, previous)
+        .of_caseworker(caseworker)
+        .prefetch_related("named_clients")
+        .first()
+    )
+    if last is None:
+        return []
+    named = list(last.named_clients.all())
+    exited = hooks.exited_refs(unit, [c.client_ref for c in named], previous)
+    return [
+        {"client_ref": c.client_ref, "planned_action": c.planned_action}
+        for c in named
+        if c.client_ref not in exited
+    ]
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    unit: Unit,
+    caseworker,
+    month: dt.date,
+    target: int,
+    clients: Sequence[tuple[str, str]],
+    by,
+    carried_over: Iterable[str] = (),
+) -> IndividualTarget:
+    """Set a caseworker's target and named clients (ref, planned action) for a month.
+
+    Raises PermissionDenied when `by` may not set this plan and ValidationError (field →
+    messages) for bad input; nothing is written then.
+    """
+    _require(by.pk == caseworker.pk, _("Du kan bara ändra din egen plan."))
+    _require(
+        access.caseworker_units(caseworker).filter(pk=unit.pk).exists(),
+        _("Du är inte handläggare i enheten."),
+    )
+    errors: dict[str, list[str]] = {}
+    month_error = plan_month_error(unit=unit, month=month)
+    if month_error:
+        errors["month"] = [month_error]
+    if target is None or not 0 <= target <= MAX_INDIVIDUAL_TARGET:
+        errors["target"] = [
+            _("Målet måste vara ett heltal mellan 0 och %(max)s.") % {"max": MAX_INDIVIDUAL_TARGET}
+        ]
+    if len(clients) > MAX_NAMED_CLIENTS:
+        errors.setdefault("clients", []).append(
+            _("Högst %(max)s namngivna klienter per månad.") % {"max": MAX_NAMED_CLIENTS}
+        )
+    seen: set[str] = set()
+    cleaned: list[tuple[str, str]] = []
+    for row, (ref, action) in enumerate(clients, start=1):
+        ref, action = ref.strip(), action.strip()
+        problem = None
+        if not ref:
+            problem = _("klientreferens saknas")
+        elif ref in seen:
+            problem = _("klienten finns redan i planen")
+        elif not action:
+            problem = _("beskriv vad ni gör annorlunda för klienten")
+        else:
+            problem = hooks.check_client_ref(caseworker, unit, ref)
+        if problem:
+            errors.setdefault("clients", []).append(
+                _("Rad %(row)s (%(ref)s): %(problem)s")
+                % {"row": row, "ref": ref or "–", "problem": problem}
+            )
+        seen.add(ref)
+        cleaned.append((ref, action))
+    if errors:
+        raise ValidationError(errors)
+
+    existing = (
+        IndividualTarget.objects.select_for_update()
+        .for_unit_month(unit, month)
+        .of_caseworker(caseworker)
+        .first()
+    )
+    before = _plan_snapshot(existing)
+    now = timezone.now()
+    if existing is None:
+        plan = IndividualTarget.objects.create(
+            unit=unit, caseworker=caseworker, month=month, target=target, updated_at=now
+        )
+    else:
+        plan = existing
+        plan.target, plan.updated_at = target, now
+        plan.save(update_fields=["target", "updated_at"])
+    carried = set(carried_over)
+    current = {c.client_ref: c for c in plan.named_clients.all()}
+    wanted = dict(cleaned)
+    plan.named_clients.exclude(client_ref__in=wanted).delete()
+    for ref, action in cleaned:
+        named = current.get(ref)
+        if named is None:
+            NamedClient.objects.create(
+                target=plan, client_ref=ref, planned_action=action, carried_over=ref in carried
+            )
+        elif named.planned_action != action:
+            named.planned_action = action
+            named.save(update_fields=["planned_action"])
+    after = {
+        "target": target,
+        "clients": [{"ref": r, "action": a} for r, a in sorted(cleaned)],
+    }
+    if before != after and GroupDecision.objects.for_unit_month(unit, month).exists():
+        # After the group decision the plan is still the caseworker's, but the meeting
+        # decided on what it said then: keep what changed.
+        CycleChange.objects.create(
+            unit=unit,
+            month=month,
+            kind=CycleChange.Kind.PLAN,
+            subject=caseworker,
+            changed_by=by,
+            before=before,
+            after=after,
+        )
+    return plan
+
+
+def unit_people(*, unit: Unit) -> list[Membership]:
+    """Memberships of the unit and of the units above it, with their users (one query)."""
+    return list(
+        Membership.objects.filter(
+            Q(unit=unit) | Q(unit__code__in=unit.ancestor_codes()), user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+
+
+def participant_choices(*, unit: Unit, people: list[Membership] | None = None) -> list:
+    """People who can take part in a unit's meeting: caseworkers and managers of the unit
+    and managers of the units above it."""
+    people = unit_people(unit=unit) if people is None else people
+    chosen: dict[int, object] = {}
+    for m in people:
+        if (m.unit_id == unit.pk and m.role in (Role.CASEWORKER, Role.MANAGER)) or (
+            m.unit_id != unit.pk and m.role == Role.MANAGER
+        ):
+            chosen.setdefault(m.user_id, m.user)
+    return list(chosen.values())
+
+
+def decision_record(
+    *,
+    unit: Unit,
+    month: dt.date,
+    eor: int,
+    rationale: str,
+    participants: Iterable = (),
+    guests: str = "",
+    revision_reason: str = "",
+    seen_version: int,
+    by,
+) -> GroupDecision:
+    """Record the group EOR for a unit's month as version `seen_version + 1`.
+
+    `seen_version` is the version the manager's form was loaded with (0: none). When somebody
+    else recorded a version meanwhile, DecisionConflict carries the one now in force and
+    nothing is written: the unique (unit, month, version) constraint decides the race even
+    between two transactions that both passed the version check.
+    """
+    _require(
+        access.managed_units(by).filter(pk=unit.pk).exists(),
+        _("Du är inte chef för enheten."),
+    )
+    rationale, revision_reason, guests = rationale.strip(), revision_reason.strip(), guests.strip()
+    participants = list(participants)
+    errors: dict[str, list[str]] = {}
+    if eor is None or not 0 <= eor <= MAX_GROUP_EOR:
+        errors["eor"] = [
+            _("EOR måste vara ett heltal mellan 0 och %(max)s.") % {"max": MAX_GROUP_EOR}
+        ]
+    if not rationale:
+        errors["rationale"] = [_("Motivera beslutet.")]
+    if seen_version > 0 and not revision_reason:
+        errors["revision_reason"] = [_("Ange skälet till ändringen.")]
+    closed = month_is_closed(unit=unit, month=month)
+    if closed and not revision_reason:
+        errors["revision_reason"] = [
+            _("Månaden är stängd: en rättelse kräver ett skäl och markerar månaden som omräknad.")
+        ]
+    current_month = months.current_month()
+    if month > months.add_months(current_month, 1):
+        errors["month"] = [_("Gruppens EOR kan beslutas högst en månad framåt.")]
+    elif month < months.add_months(current_month, -1) and not closed:
+        errors["month"] = [_("Månaden är passerad: stäng den och rätta i efterhand med ett skäl.")]
+    allowed = {user.pk for user in participant_choices(unit=unit)}
+    if any(p.pk not in allowed for p in participants):
+        errors["participants"] = [_("Deltagare måste vara medlemmar i enheten.")]
+    if len(guests) > 500:
+        errors["guests"] = [_("Högst 500 tecken.")]
+    if errors:
+        raise ValidationError(errors)
+
+    previous = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    if (previous.version if previous else 0) != seen_version:
+        raise DecisionConflict(previous)
+    try:
+        with transaction.atomic():
+            decision = GroupDecision.objects.create(
+                unit=unit,
+                month=month,
+                version=seen_version + 1,
+                eor=eor,
+                rationale=rationale,
+                guests=guests,
+                revision_reason=revision_reason,
+                decided_by=by,
+            )
+            decision.participants.set(participants)
+            if closed:
+                _record_correction(
+                    unit=unit,
+                    month=month,
+                    kind=CycleChange.Kind.DECISION,
+                    by=by,
+                    reason=revision_reason,
+                    before={"eor": previous.eor if previous else None},
+                    after={"eor": eor},
+                )
+    except IntegrityError:
+        raise DecisionConflict(
+            GroupDecision.objects.for_unit_month(unit, month).latest_version()
+        ) from None
+    return decision
+
+
+def _record_correction(
+    *, unit: Unit, month: dt.date, kind: str, by, reason: str, before: dict, after: dict
+) -> None:
+    CycleChange.objects.create(
+        unit=unit, month=month, kind=kind, changed_by=by, reason=reason, before=before, after=after
+    )
+    MonthFollowUp.objects.filter(unit=unit, month=month).update(restated=True)
+
+
+@transaction.atomic
+def evaluation_save(
+    *, unit: Unit, month: dt.date, worked: str, adjust: str, by, reason: str = ""
+) -> MonthFollowUp:
+    """Write a month's evaluation. On a closed month it is a correction: it needs a reason,
+    is audited and marks the month restated."""
+    _require(
+        access.managed_units(by).filter(pk=unit.pk).exists(), _("Du är inte chef för enheten.")
+    )
+    worked, adjust, reason = worked.strip(), adjust.strip(), reason.strip()
+    errors: dict[str, list[str]] = {}
+    if month > months.current_month():
+        errors["month"] = [_("Månaden har inte börjat än.")]
+    if not worked and not adjust:
+        errors["worked"] = [_("Skriv vad som fungerade eller vad ni justerar.")]
+    followup, _created = MonthFollowUp.objects.select_for_update().get_or_create(
+        unit=unit, month=month
+    )
+    if followup.is_closed and not reason:
+        errors["reason"] = [_("Månaden är stängd: ange skälet till rättelsen.")]
+    if errors:
+        raise ValidationError(errors)
+    before = {"worked": followup.worked, "adjust": followup.adjust}
+    followup.worked, followup.adjust, followup.updated_at = worked, adjust, timezone.now()
+    followup.save(update_fields=["worked", "adjust", "updated_at"])
+    if followup.is_closed and before != {"worked": worked, "adjust": adjust}:
+        _record_correction(
+            unit=unit,
+            month=month,
+            kind=CycleChange.Kind.EVALUATION,
+            by=by,
+            reason=reason,
+            before=before,
+            after={"worked": worked, "adjust": adjust},
+        )
+        followup.restated = True
+    return followup
+
+
+@transaction.atomic
+def followup_close(*, unit: Unit, month: dt.date, by) -> MonthFollowUp:
+    """Close a month that has ended: plans, decision and evaluation are frozen from now on."""
+    _require(
+        access.managed_units(by).filter(pk=unit.pk).exists(), _("Du är inte chef för enheten.")
+    )
+    if month >= months.current_month():
+        raise ValidationError({"month": [_("Månaden kan stängas först när den är slut.")]})
+    followup, _created = MonthFollowUp.objects.select_for_update().get_or_create(
+        unit=unit, month=month
+    )
+    if followup.is_closed:
+        raise ValidationError({"month": [_("Månaden är redan stängd.")]})
+    followup.closed_at, followup.closed_by = timezone.now(), by
+    followup.save(update_fields=["closed_at", "closed_by"])
+    CycleChange.objects.create(unit=unit, month=month, kind=CycleChange.Kind.CLOSE, changed_by=by)
+    return followup
+
+
+def followup_mark_restated(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> int:
+    """Mark closed months of these units, and of the units above them (whose figures pool
+    theirs), as restated. `reports` calls this when events change in a closed month."""
+    units = list(Unit.objects.filter(pk__in=list(unit_ids)))
+    codes = {code for unit in units for code in [*unit.ancestor_codes(), unit.code]}
+    return MonthFollowUp.objects.filter(
+        unit__code__in=codes, month__in=list(months), closed_at__isnull=False, restated=False
+    ).update(restated=True)
+
+
+# --- Year goals and manual values -----------------------------------------------------------
+
+MAX_GOAL_TARGET = Decimal("1000000")
+MAX_FACTOR = Decimal("100")
+
+
+def year_goal_save(
+    *,
+    unit: Unit,
+    indicator: Indicator,
+    year: int,
+    target: Decimal | None = None,
+    baseline_year: int | None = None,
+    factor: Decimal | None = None,
+    by,
+) -> YearGoal:
+    """Set a unit's goal for an indicator and year: an absolute `target`, or `factor` ×
+    the value of `baseline_year` (exactly one of the two)."""
+    _require(
+        access.managed_units(by).filter(pk=unit.pk).exists(), _("Du är inte chef för enheten.")
+    )
+    errors: dict[str, list[str]] = {}
+    if not 2000 <= year <= 2100:
+        errors["year"] = [_("Året måste ligga mellan 2000 och 2100.")]
+    absolute = target is not None
+    relative = baseline_year is not None or factor is not None
+    if absolute == relative:
+        errors["target"] = [_("Ange antingen ett mål eller basår och faktor, inte båda.")]
+    elif absolute and not 0 <= target <= MAX_GOAL_TARGET:
+        errors["target"] = [_("Målet måste ligga mellan 0 och 1 000 000.")]
+    elif relative:
+        if baseline_year is None or not 1990 <= baseline_year < year:
+            errors["baseline_year"] = [_("Basåret måste vara ett tidigare år (från 1990).")]
+        if factor is None or not 0 < factor <= MAX_FACTOR:
+            errors["factor"] = [_("Faktorn måste vara större än 0 och högst 100.")]
+    if not indicator.active:
+        errors["indicator"] = [_("Indikatorn används inte längre.")]
+    if errors:
+        raise ValidationError(errors)
+    goal, _created = YearGoal.objects.update_or_create(
+        unit=unit,
+        indicator=indicator,
+        year=year,
+        defaults={
+            "target": target,
+            "baseline_year": baseline_year,
+            "factor": factor,
+            "set_by": by,
+            "updated_at": timezone.now(),
+        },
+    )
+    return goal
+
+
+def manual_value_range(indicator: Indicator) -> tuple[Decimal, Decimal]:
+    if indicator.unit_label.strip() == "%":
+        return Decimal(0), Decimal(100)
+    return Decimal(0), Decimal("1000000")
+
+
+def manual_value_save(
+    *, unit: Unit, indicator: Indicator, month: dt.date, value: Decimal, by
+) -> ManualValue:
+    """Enter a manual indicator's value for a unit and month (validated against its range)."""
+    _require(
+        access.managed_units(by).filter(pk=unit.pk).exists(), _("Du är inte chef för enheten.")
+    )
+    errors: dict[str, list[str]] = {}
+    if indicator.kind != Indicator.Kind.MANUAL:
+        errors["indicator"] = [_("Indikatorn räknas fram ur händelserna och matas inte in.")]
+    low, high = manual_value_range(indicator)
+    if value is None or not low <= value <= high:
+        errors["value"] = [
+            _("Värdet måste ligga mellan %(low)s och %(high)s.") % {"low": low, "high": high}
+        ]
+    if month > months.current_month():
+        errors["month"] = [_("Månaden har inte börjat än.")]
+    elif month_is_closed(unit=unit, month=month):
+        errors["month"] = [_("Månaden är stängd.")]
+    if errors:
+        raise ValidationError(errors)
+    row, _created = ManualValue.objects.update_or_create(
+        unit=unit,
+        indicator=indicator,
+        month=month,
+        defaults={"value": value, "entered_by": by, "entered_at": timezone.now()},
+    )
+    return row
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def todo_for(*, user, today: dt.date | None = None) -> list[dict]:
+    """What `user` still has to do for next month: set their plan (caseworkers, per unit of
+    membership) and record the group EOR (managers, per managed unit of membership)."""
+    upcoming = months.add_months(months.month_of(today or months.today()), 1)
+    memberships = list(
+        Membership.objects.filter(
+            user=user, role__in=[Role.CASEWORKER, Role.MANAGER]
+        ).select_related("unit")
+    )
+    planned = set(
+        IndividualTarget.objects.filter(caseworker=user, month=upcoming).values_list(
+            "unit_id", flat=True
+        )
+    )
+    decided = set(
+        GroupDecision.objects.filter(
+            month=upcoming, unit__in=[m.unit for m in memberships if m.role == Role.MANAGER]
+        ).values_list("unit_id", flat=True)
+    )
+    todo = []
+    for m in memberships:
+        if m.role == Role.CASEWORKER and m.unit_id not in planned:
+            todo.append({"kind": ReminderSent.Kind.PLAN, "unit": m.unit, "month": upcoming})
+        elif m.role == Role.MANAGER and m.unit_id not in decided:
+            todo.append({"kind": ReminderSent.Kind.DECISION, "unit": m.unit, "month": upcoming})
+    return todo
+
+
+def reminders_send(*, today: dt.date | None = None) -> int:
+    """E-mail everyone whose plan or EOR for next month is missing on or after the reminder
+    day, once per person, month and kind. Safe to run twice or on two workers at once: the
+    sent-record is inserted before the mail goes out, in the same transaction."""
+    today = today or months.today()
+    if today.day < settings.EOR_REMINDER_DAY:
+        return 0
+    upcoming = months.add_months(months.month_of(today), 1)
+    already = set(ReminderSent.objects.filter(month=upcoming).values_list("user_id", "kind"))
+    User = get_user_model()
+    candidates = (
+        User.objects.filter(
+            is_active=True,
+            memberships__role__in=[Role.CASEWORKER, Role.MANAGER],
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    sent = 0
+    for user in candidates:
+        by_kind: dict[str, list[Unit]] = {}
+        for item in todo_for(user=user, today=today):
+            by_kind.setdefault(item["kind"], []).append(item["unit"])
+        for kind, units in by_kind.items():
+            if (user.pk, kind) in already:
+                continue
+            try:
+                with transaction.atomic():
+                    ReminderSent.objects.create(user=user, month=upcoming, kind=kind)
+                    _send_reminder(user=user, kind=kind, units=units, month=upcoming)
+            except IntegrityError:
+                continue  # another run got there first
+            sent += 1
+    return sent
+
+
+def _send_reminder(*, user, kind: str, units: list[Unit], month: dt.date) -> None:
+    names = ", ".join(unit.name for unit in units)
+    month_text = months.format_month(month)
+    if kind == ReminderSent.Kind.PLAN:
+        subject = _("Påminnelse: din plan för %(month)s") % {"month": month_text}
+        body = _(
+            "Hej!\n\nDu har inte satt ditt individuella mål och dina namngivna klienter för "
+            "%(month)s i %(units)s. Gör det under Min plan i EOR före gruppmötet.\n"
+        ) % {"month": month_text, "units": names}
+    else:
+        subject = _("Påminnelse: gruppens EOR för %(month)s") % {"month": month_text}
+        body = _(
+            "Hej!\n\nGruppens EOR för %(month)s är inte beslutat i %(units)s. "
+            "Registrera beslutet under Gruppmöte i EOR.\n"
+        ) % {"month": month_text, "units": names}
+    send_mail(str(subject), str(body), None, [user.email])

@@ -1,11 +1,68 @@
+"""Pages of the monthly EOR cycle: the caseworker's plan, the group meeting, the follow-up,
+year goals and manual values. Every unit is loaded through goals.access (404 when out of
+reach); every write goes through goals.services."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
 
-from .access import visible_units
-from .models import Membership
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from trelleborg import months
+from trelleborg.vocabulary import Role
+
+from . import hooks, services
+from .access import (
+    caseworker_units,
+    get_unit_for_user,
+    managed_units,
+    membership_units,
+    visible_units,
+)
+from .forms import (
+    DecisionForm,
+    EvaluationForm,
+    ManualValueForm,
+    NamedClientFormSet,
+    PlanForm,
+    YearGoalForm,
+)
+from .models import (
+    CycleChange,
+    GroupDecision,
+    Indicator,
+    IndividualTarget,
+    ManualValue,
+    Membership,
+    MonthFollowUp,
+    Unit,
+    YearGoal,
+)
+
+MANAGER = (Role.MANAGER,)
+CASEWORKER = (Role.CASEWORKER,)
+
+
+def _month_nav(month: dt.date) -> dict:
+    return {
+        "month": month,
+        "month_str": months.format_month(month),
+        "prev_month": months.format_month(months.add_months(month, -1)),
+        "next_month": months.format_month(months.add_months(month, 1)),
+    }
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, on the field it names where possible."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
 
 
 @login_required
@@ -14,5 +71,411 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"memberships": memberships, "units": visible_units(request.user).exists()},
+        {
+            "memberships": memberships,
+            "units": visible_units(request.user).exists(),
+            "todo": services.todo_for(user=request.user),
+            "reminder_day": _reminder_day(),
+        },
     )
+
+
+def _reminder_day() -> int:
+    from django.conf import settings
+
+    return settings.EOR_REMINDER_DAY
+
+
+# --- The caseworker's plan ------------------------------------------------------------------
+
+
+def _first_unit(units, request_path_kind: str) -> Unit:
+    unit = units.order_by("path").first()
+    if unit is None:
+        raise Http404(f"No unit for {request_path_kind}")
+    return unit
+
+
+@login_required
+def plan_start(request: HttpRequest) -> HttpResponse:
+    """Next month's plan in the caseworker's first unit (the plan is made before the month)."""
+    unit = _first_unit(caseworker_units(request.user), "plan")
+    upcoming = months.add_months(months.current_month(), 1)
+    return redirect("goals:plan", unit_code=unit.code, month=months.format_month(upcoming))
+
+
+def _plan_formset_data(post) -> dict:
+    """A copy of the posted formset with one more (blank) row: the no-JS "add row" path."""
+    data = post.copy()
+    total = int(data.get("clients-TOTAL_FORMS") or 0)
+    data["clients-TOTAL_FORMS"] = str(min(total + 1, 50))
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=CASEWORKER)
+    existing = (
+        IndividualTarget.objects.for_unit_month(unit, month)
+        .of_caseworker(request.user)
+        .prefetch_related("named_clients")
+        .first()
+    )
+    month_error = services.plan_month_error(unit=unit, month=month)
+    prefilled = False
+    if request.method == "POST" and "add_row" in request.POST:
+        form = PlanForm(request.POST)
+        formset = NamedClientFormSet(_plan_formset_data(request.POST), prefix="clients")
+    elif request.method == "POST":
+        form = PlanForm(request.POST)
+        formset = NamedClientFormSet(request.POST, prefix="clients")
+        if form.is_valid() and formset.is_valid():
+            rows = [
+                f.cleaned_data
+                for f in formset.forms
+                if f.cleaned_data
+                and not f.cleaned_data.get("DELETE")
+                and f.cleaned_data.get("client_ref", "").strip()
+            ]
+            try:
+                services.plan_save(
+                    unit=unit,
+                    caseworker=request.user,
+                    month=month,
+                    target=form.cleaned_data["target"],
+                    clients=[(r["client_ref"], r["planned_action"]) for r in rows],
+                    carried_over=[r["client_ref"].strip() for r in rows if r.get("carried_over")],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except PermissionDenied as denied:
+                form.add_error(None, str(denied))
+            else:
+                messages.success(request, _("Planen är sparad."))
+                return redirect("goals:plan", unit_code=unit.code, month=month)
+    else:
+        if existing is not None:
+            initial_target = existing.target
+            rows = [
+                {
+                    "client_ref": c.client_ref,
+                    "planned_action": c.planned_action,
+                    "carried_over": c.carried_over,
+                }
+                for c in existing.named_clients.all()
+            ]
+        else:
+            rows = [
+                {**row, "carried_over": True}
+                for row in services.plan_prefill(unit=unit, caseworker=request.user, month=month)
+            ]
+            prefilled = bool(rows)
+            initial_target = len(rows)
+        form = PlanForm(initial={"target": initial_target})
+        formset = NamedClientFormSet(initial=rows + [{}], prefix="clients")
+    decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    context = {
+        "unit": unit,
+        **_month_nav(month),
+        "form": form,
+        "formset": formset,
+        "plan": existing,
+        "month_error": month_error,
+        "prefilled": prefilled,
+        "decision": decision,
+        "history": CycleChange.objects.for_month(unit, month)
+        .filter(kind=CycleChange.Kind.PLAN, subject=request.user)
+        .select_related("changed_by"),
+        "suggestions": hooks.client_refs_in_unit(unit, 200) if not month_error else [],
+        "units": caseworker_units(request.user),
+    }
+    if request.htmx and "add_row" in request.POST:
+        return render(request, "goals/_plan_form.html", context)
+    return render(request, "goals/plan.html", context)
+
+
+# --- The group meeting ----------------------------------------------------------------------
+
+
+@login_required
+def meeting_start(request: HttpRequest) -> HttpResponse:
+    """The meeting is held before the month it decides: default to next month."""
+    unit = _first_unit(managed_units(request.user), "meeting")
+    upcoming = months.add_months(months.current_month(), 1)
+    return redirect("goals:meeting", unit_code=unit.code, month=months.format_month(upcoming))
+
+
+def _meeting_rows(
+    unit: Unit, month: dt.date, people: list[Membership] | None = None
+) -> tuple[list[dict], int]:
+    """Every caseworker of the unit with their plan (or none yet), and the sum of targets."""
+    plans = {
+        p.caseworker_id: p
+        for p in IndividualTarget.objects.for_unit_month(unit, month).with_clients()
+    }
+    if people is None:
+        people = services.unit_people(unit=unit)
+    caseworkers = {
+        m.user_id: m.user for m in people if m.unit_id == unit.pk and m.role == Role.CASEWORKER
+    }
+    for plan in plans.values():
+        caseworkers.setdefault(plan.caseworker_id, plan.caseworker)
+    rows = [
+        {"caseworker": user, "plan": plans.get(pk)}
+        for pk, user in sorted(
+            caseworkers.items(), key=lambda kv: kv[1].get_full_name() or kv[1].username
+        )
+    ]
+    return rows, sum(p.target for p in plans.values())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
+    people = services.unit_people(unit=unit)
+    participants = services.participant_choices(unit=unit, people=people)
+    versions = list(
+        GroupDecision.objects.for_unit_month(unit, month)
+        .select_related("decided_by")
+        .prefetch_related("participants")
+        .order_by("-version")
+    )
+    current = versions[0] if versions else None
+    conflict = None
+    if request.method == "POST":
+        form = DecisionForm(request.POST, participants=participants)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.decision_record(
+                    unit=unit,
+                    month=month,
+                    eor=data["eor"],
+                    rationale=data["rationale"],
+                    participants=form.chosen_participants(),
+                    guests=data["guests"],
+                    revision_reason=data["revision_reason"],
+                    seen_version=data["version"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except PermissionDenied as denied:
+                form.add_error(None, str(denied))
+            except services.DecisionConflict as clash:
+                # Keep the manager's input; show what is now in force and let them decide.
+                conflict = clash.current
+                form.add_error(
+                    None,
+                    _(
+                        "%(who)s sparade en annan version av beslutet medan du skrev "
+                        "(EOR %(eor)s). Din text finns kvar nedan: jämför och spara igen "
+                        "med ett skäl till ändringen."
+                    )
+                    % {
+                        "who": (conflict.decided_by.get_full_name() or conflict.decided_by)
+                        if conflict and conflict.decided_by
+                        else _("Någon annan"),
+                        "eor": conflict.eor if conflict else "–",
+                    },
+                )
+                data = form.data.copy()
+                data["version"] = str(conflict.version if conflict else 0)
+                form = _rebound_decision_form(form, data, participants)
+            else:
+                messages.success(request, _("Gruppens EOR är sparat."))
+                return redirect("goals:meeting", unit_code=unit.code, month=month)
+    else:
+        form = DecisionForm(
+            participants=participants,
+            initial={
+                "version": current.version if current else 0,
+                "eor": current.eor if current else None,
+                "rationale": current.rationale if current else "",
+                "participants": [p.pk for p in current.participants.all()] if current else [],
+                "guests": current.guests if current else "",
+            },
+        )
+    rows, target_sum = _meeting_rows(unit, month, people)
+    followup = MonthFollowUp.objects.filter(unit=unit, month=month).first()
+    context = {
+        "unit": unit,
+        **_month_nav(month),
+        "rows": rows,
+        "target_sum": target_sum,
+        "named_count": sum(len(r["plan"].named_clients.all()) for r in rows if r["plan"]),
+        "decision": current,
+        "difference": (current.eor - target_sum) if current else None,
+        "versions": versions,
+        "form": form,
+        "conflict": conflict,
+        "followup": followup,
+        "units": membership_units(request.user, MANAGER),
+        "plan_changes": CycleChange.objects.for_month(unit, month)
+        .filter(kind=CycleChange.Kind.PLAN)
+        .select_related("subject", "changed_by"),
+    }
+    return render(request, "goals/meeting.html", context)
+
+
+def _rebound_decision_form(old: DecisionForm, data, participants) -> DecisionForm:
+    form = DecisionForm(data, participants=participants)
+    form.is_valid()
+    for error in old.non_field_errors():
+        form.add_error(None, error)
+    return form
+
+
+# --- Follow-up ------------------------------------------------------------------------------
+
+
+@login_required
+def followup_start(request: HttpRequest) -> HttpResponse:
+    """The follow-up is of the month just ended."""
+    unit = _first_unit(managed_units(request.user), "follow-up")
+    previous = months.add_months(months.current_month(), -1)
+    return redirect("goals:followup", unit_code=unit.code, month=months.format_month(previous))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
+    record = (
+        MonthFollowUp.objects.filter(unit=unit, month=month).select_related("closed_by").first()
+    )
+    if request.method == "POST":
+        form = EvaluationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.evaluation_save(
+                    unit=unit, month=month, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except PermissionDenied as denied:
+                form.add_error(None, str(denied))
+            else:
+                messages.success(request, _("Utvärderingen är sparad."))
+                return redirect("goals:followup", unit_code=unit.code, month=month)
+    else:
+        form = EvaluationForm(
+            initial={"worked": record.worked, "adjust": record.adjust} if record else None
+        )
+    rows, target_sum = _meeting_rows(unit, month)
+    decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    context = {
+        "unit": unit,
+        **_month_nav(month),
+        "record": record,
+        "form": form,
+        "rows": rows,
+        "target_sum": target_sum,
+        "decision": decision,
+        "month_over": month < months.current_month(),
+        "changes": CycleChange.objects.for_month(unit, month)
+        .exclude(kind=CycleChange.Kind.PLAN)
+        .select_related("changed_by"),
+        "units": managed_units(request.user),
+    }
+    return render(request, "goals/followup.html", context)
+
+
+@login_required
+@require_POST
+def followup_close(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
+    try:
+        services.followup_close(unit=unit, month=month, by=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("Månaden är stängd."))
+    return redirect("goals:followup", unit_code=unit.code, month=month)
+
+
+# --- Year goals and manual values -----------------------------------------------------------
+
+
+@login_required
+def year_goals_start(request: HttpRequest) -> HttpResponse:
+    unit = _first_unit(managed_units(request.user), "year goals")
+    return redirect("goals:year_goals", unit_code=unit.code, year=months.today().year)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def year_goals(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
+    if not 2000 <= year <= 2100:
+        raise Http404("year out of range")
+    if request.method == "POST":
+        form = YearGoalForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.year_goal_save(
+                    unit=unit,
+                    indicator=data["indicator"],
+                    year=year,
+                    target=data["target"],
+                    baseline_year=data["baseline_year"],
+                    factor=data["factor"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Årsmålet är sparat."))
+                return redirect("goals:year_goals", unit_code=unit.code, year=year)
+    else:
+        form = YearGoalForm()
+    goals = YearGoal.objects.filter(unit=unit, year=year).select_related("indicator", "set_by")
+    context = {
+        "unit": unit,
+        "year": year,
+        "goals": goals,
+        "form": form,
+        "units": managed_units(request.user),
+        "current_month_str": months.format_month(months.current_month()),
+    }
+    return render(request, "goals/year_goals.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manual_values(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
+    if request.method == "POST":
+        form = ManualValueForm(request.POST)
+        if form.is_valid():
+            try:
+                services.manual_value_save(
+                    unit=unit,
+                    indicator=form.cleaned_data["indicator"],
+                    month=month,
+                    value=form.cleaned_data["value"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Värdet är sparat."))
+                return redirect("goals:manual_values", unit_code=unit.code, month=month)
+    else:
+        form = ManualValueForm()
+    values = (
+        ManualValue.objects.filter(unit=unit, indicator__kind=Indicator.Kind.MANUAL)
+        .select_related("indicator", "entered_by")
+        .order_by("-month", "indicator__sort_order")[:24]
+    )
+    context = {"unit": unit, **_month_nav(month), "form": form, "values": values}
+    return render(request, "goals/manual_values.html", context)
+
+
+def reverse_plan(unit: Unit, month: dt.date) -> str:
+    return reverse("goals:plan", kwargs={"unit_code": unit.code, "month": month})

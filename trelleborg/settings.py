@@ -222,3 +222,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Beat schedule entries of the goals app -------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# Every morning at 07:00: remind caseworkers whose plan and managers whose group EOR for next
+# month is missing, from EOR_REMINDER_DAY on (once per person, month and kind).
+CELERY_BEAT_SCHEDULE["goals-send-reminders"] = {
+    "task": "goals.send_reminders",
+    "schedule": crontab(hour=7, minute=0),
+}

@@ -17,4 +17,5 @@ urlpatterns = [
     path("arenden/", include("cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("mal/", include("goals.urls")),
 ]
