@@ -118,3 +118,13 @@ def test_env_list(monkeypatch):
     assert live.env_list("EOR_L", []) == ["a", "b", "c"]
     monkeypatch.delenv("EOR_L")
     assert live.env_list("EOR_L", ["x"]) == ["x"]
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    import re
+
+    source = (ROOT / "trelleborg" / "settings.py").read_text()
+    read = set(re.findall(r'(?:environ\.get|env_bool|env_int|env_list)\(\s*"([A-Z_]+)"', source))
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "the pattern must still find the settings' variables"
+    assert read <= documented, f"missing from .env.example: {sorted(read - documented)}"

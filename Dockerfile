@@ -1,0 +1,20 @@
+# EOR production image: the Django app, its Celery worker and beat all run from this image
+# (docker-compose.yml picks the command). Static files are collected at build time and
+# served by whitenoise, so gunicorn needs no separate web server for them.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY . .
+RUN pip install . \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin eor \
+    && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
+    && chown -R eor:eor /app/staticfiles
+
+USER eor
+EXPOSE 8000
+CMD ["gunicorn", "trelleborg.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
