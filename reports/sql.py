@@ -1,0 +1,218 @@
+"""The PostgreSQL path of the rollup computation: set-based INSERT … SELECT statements.
+
+Mirrors `reports/frames.py` step for step (see its docstring for the rules):
+
+- pairing is one window pass: per (indicator, case), events ordered by (date, starts before
+  ends, id); a start pairs with the next row when that row is an end (LEAD). The sort is the
+  whole cost, one per run, and no row ever travels to Python.
+- pooling joins leaf figures to a unit closure (descendant → ancestor, built from
+  Unit.path and passed in as two arrays) and aggregates per ancestor;
+  percentile_cont(ARRAY[0.5, 0.9]) gives median and p90 from one sort per group.
+- open starts are +1 in the start's month and -1 in its pair's end month, summed per
+  ancestor and then run over the months with SUM() OVER (ORDER BY month).
+
+All statements take the same parameters (see `params`) and filter events by organisation
+only when the run does not cover every organisation, so a full recompute is plain scans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import connection
+
+from .frames import REASON_COLUMNS, ExitsSpec, LeadTimeSpec
+
+INSERT_COLUMNS = (
+    "unit_id, indicator_id, month, count, exits_work, exits_studies, exits_other_benefit, "
+    "exits_moved, exits_other, median, p90, open_starts, computed_at, run_id"
+)
+
+CLOSURE = (
+    "closure AS (SELECT * FROM unnest(%(desc)s::bigint[], %(anc)s::bigint[])"
+    " AS c(descendant, ancestor))"
+)
+
+
+def _org_filter(all_organisations: bool) -> str:
+    return "" if all_organisations else "AND e.organisation_id = ANY(%(orgs)s::bigint[])"
+
+
+def lead_time_sql(all_organisations: bool) -> str:
+    # only constant fragments are interpolated; every value is a bound parameter
+    return f"""
+WITH {CLOSURE},
+lt AS (
+    SELECT * FROM unnest(%(lt_ind)s::bigint[], %(lt_start)s::text[], %(lt_end)s::text[])
+        AS t(indicator_id, start_type, end_type)
+),
+ev AS (
+    SELECT lt.indicator_id, e.case_id, e.unit_id, e.occurred_on, e.id,
+           e.event_type = lt.end_type AS is_end
+    FROM cases_caseevent e
+    JOIN lt ON e.event_type = lt.start_type OR e.event_type = lt.end_type
+    WHERE e.event_type = ANY(%(lt_types)s::text[]) {_org_filter(all_organisations)}
+),
+seq AS (
+    SELECT indicator_id, is_end, unit_id, occurred_on,
+           LEAD(is_end) OVER w AS next_is_end,
+           LEAD(unit_id) OVER w AS next_unit,
+           LEAD(occurred_on) OVER w AS next_on
+    FROM ev
+    WINDOW w AS (PARTITION BY indicator_id, case_id ORDER BY occurred_on, is_end, id)
+),
+pairs AS MATERIALIZED (
+    SELECT indicator_id, unit_id AS start_unit, occurred_on AS start_on,
+           CASE WHEN next_is_end THEN next_unit END AS end_unit,
+           CASE WHEN next_is_end THEN next_on END AS end_on
+    FROM seq
+    WHERE NOT is_end
+),
+stats AS (
+    SELECT c.ancestor AS unit_id, p.indicator_id,
+           date_trunc('month', p.end_on::timestamp)::date AS month,
+           count(*) AS n,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY p.end_on - p.start_on) AS q
+    FROM pairs p JOIN closure c ON c.descendant = p.end_unit
+    WHERE p.end_on BETWEEN %(first)s AND %(last_day)s
+    GROUP BY 1, 2, 3
+),
+diffs AS (
+    SELECT start_unit AS unit_id, indicator_id,
+           GREATEST(date_trunc('month', start_on::timestamp)::date, %(first)s) AS month, 1 AS d
+    FROM pairs WHERE start_on <= %(last_day)s
+    UNION ALL
+    SELECT start_unit, indicator_id,
+           GREATEST(date_trunc('month', end_on::timestamp)::date, %(first)s), -1
+    FROM pairs WHERE end_on <= %(last_day)s
+),
+leaf_diffs AS (
+    SELECT unit_id, indicator_id, month, sum(d) AS d FROM diffs GROUP BY 1, 2, 3
+),
+anc_diffs AS (
+    SELECT c.ancestor AS unit_id, l.indicator_id, l.month, sum(l.d) AS d
+    FROM leaf_diffs l JOIN closure c ON c.descendant = l.unit_id
+    GROUP BY 1, 2, 3
+),
+open_grid AS (
+    SELECT k.unit_id, k.indicator_id, g.month::date AS month
+    FROM (SELECT DISTINCT unit_id, indicator_id FROM anc_diffs) k
+    CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 month') AS g(month)
+),
+open_starts AS (
+    SELECT o.unit_id, o.indicator_id, o.month,
+           sum(coalesce(a.d, 0)) OVER (
+               PARTITION BY o.unit_id, o.indicator_id ORDER BY o.month
+           ) AS open_starts
+    FROM open_grid o
+    LEFT JOIN anc_diffs a
+        ON a.unit_id = o.unit_id AND a.indicator_id = o.indicator_id AND a.month = o.month
+)
+INSERT INTO reports_rollup ({INSERT_COLUMNS})
+SELECT coalesce(s.unit_id, o.unit_id), coalesce(s.indicator_id, o.indicator_id),
+       coalesce(s.month, o.month), coalesce(s.n, 0), 0, 0, 0, 0, 0, s.q[1], s.q[2],
+       coalesce(o.open_starts, 0), %(now)s, %(run)s
+FROM stats s
+FULL JOIN open_starts o
+    ON o.unit_id = s.unit_id AND o.indicator_id = s.indicator_id AND o.month = s.month
+WHERE coalesce(s.n, 0) > 0 OR coalesce(o.open_starts, 0) > 0
+"""  # noqa: S608
+
+
+def exits_sql(all_organisations: bool) -> str:
+    by_reason = ",\n       ".join(
+        f"coalesce(sum(l.n) FILTER (WHERE l.reason = '{reason}'), 0)" for reason in REASON_COLUMNS
+    )
+    return f"""
+WITH {CLOSURE},
+xs AS (
+    SELECT * FROM unnest(%(x_ind)s::bigint[], %(x_reason)s::text[], %(x_program)s::text[])
+        AS x(indicator_id, reason, program)
+),
+leaf AS (
+    SELECT e.unit_id, x.indicator_id, date_trunc('month', e.occurred_on::timestamp)::date AS month,
+           e.reason, count(*) AS n
+    FROM cases_caseevent e
+    JOIN xs x ON e.reason = x.reason AND (x.program = '' OR e.program = x.program)
+    WHERE e.event_type = 'exit' AND e.occurred_on BETWEEN %(first)s AND %(last_day)s
+          {_org_filter(all_organisations)}
+    GROUP BY 1, 2, 3, 4
+)
+INSERT INTO reports_rollup ({INSERT_COLUMNS})
+SELECT c.ancestor, l.indicator_id, l.month, sum(l.n),
+       {by_reason},
+       NULL, NULL, 0, %(now)s, %(run)s
+FROM leaf l JOIN closure c ON c.descendant = l.unit_id
+GROUP BY 1, 2, 3
+"""  # noqa: S608
+
+
+COVERAGE_SQL = """
+INSERT INTO reports_refreshstate (unit_id, month, status, generation, computed_at, run_id, error)
+SELECT u, g.month::date, 'done', 0, %(now)s, %(run)s, ''
+FROM unnest(%(units)s::bigint[]) AS u
+CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 month') AS g(month)
+ON CONFLICT (unit_id, month) DO UPDATE
+    SET computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id
+"""
+
+
+def params(
+    *,
+    closure: Sequence[tuple[int, int]],
+    organisation_ids: Sequence[int],
+    exits: Sequence[ExitsSpec],
+    lead_times: Sequence[LeadTimeSpec],
+    first: dt.date,
+    last: dt.date,
+    last_day: dt.date,
+    now: dt.datetime,
+    run_id: int,
+) -> dict:
+    exploded = [(s.indicator_id, reason, s.program) for s in exits for reason in s.reasons]
+    return {
+        "desc": [d for d, _ in closure],
+        "anc": [a for _, a in closure],
+        "orgs": list(organisation_ids),
+        "lt_ind": [s.indicator_id for s in lead_times],
+        "lt_start": [s.start_type for s in lead_times],
+        "lt_end": [s.end_type for s in lead_times],
+        "lt_types": sorted({t for s in lead_times for t in (s.start_type, s.end_type)}),
+        "x_ind": [x[0] for x in exploded],
+        "x_reason": [x[1] for x in exploded],
+        "x_program": [x[2] for x in exploded],
+        "first": first,
+        "last": last,
+        "last_day": last_day,
+        "now": now,
+        "run": run_id,
+    }
+
+
+def write_rollups(
+    values: dict, *, all_organisations: bool, has_exits: bool, has_lead_times: bool
+) -> int:
+    """Insert every non-zero rollup row of the scope; the caller has deleted the old ones."""
+    written = 0
+    with connection.cursor() as cursor:
+        if has_exits:
+            cursor.execute(exits_sql(all_organisations), values)
+            written += cursor.rowcount
+        if has_lead_times:
+            cursor.execute(lead_time_sql(all_organisations), values)
+            written += cursor.rowcount
+    return written
+
+
+def write_coverage(*, unit_ids: Sequence[int], values: dict) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(COVERAGE_SQL, {**values, "units": list(unit_ids)})
+
+
+def lock_organisations(organisation_ids: Sequence[int]) -> None:
+    """Serialise runs per organisation for the rest of the transaction (sorted: no deadlock),
+    so two refreshes at once give the same rows instead of a unique violation."""
+    with connection.cursor() as cursor:
+        for org_id in sorted(set(organisation_ids)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5E0A, org_id % 2**31])
