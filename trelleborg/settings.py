@@ -147,6 +147,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js from the plotly package's own file (vendor/plotly/plotly.min.js), no CDN
+    "reports.staticfinders.PlotlyFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -211,6 +217,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # --- Product settings -----------------------------------------------------------------------
 # Leadership pages show no median/p90 over fewer durations than this (small-number rule).
 EOR_MIN_DURATIONS_FOR_PERCENTILES = env_int("EOR_MIN_DURATIONS_FOR_PERCENTILES", 5)
+# Exports of monthly figures. An export meant for a wider audience than signed-in staff
+# masks counts under 5 as "<5" (Swedish official statistics practice) and every median/p90
+# over fewer durations than the threshold above, whoever downloads it.
+EOR_EXPORTS = {
+    "monthly": {"mask_small_counts": False},
+    "monthly_public": {"mask_small_counts": True},
+}
+EOR_SMALL_COUNT_THRESHOLD = env_int("EOR_SMALL_COUNT_THRESHOLD", 5)
 # Day of the month by which next month's plans and EOR should be set (reminders).
 EOR_REMINDER_DAY = env_int("EOR_REMINDER_DAY", 25)
 # Largest accepted upload for the event import page, in bytes.

@@ -1,0 +1,457 @@
+"""Dashboards: the unit dashboard (exits or lead times), the leadership overview, the
+forecast hit rate and the printable monthly report.
+
+Function-based views; each reads rollup and goals tables through `reports.figures` (never
+events), shapes with `reports.charts` and renders one template whose named partial htmx
+swaps when the unit, year or indicator changes. Without JavaScript the same form submits
+as a plain GET and the figures are in the data tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from goals.access import units_for, visible_units
+from goals.models import Indicator, MonthFollowUp, Unit
+from trelleborg.months import add_months, current_month, format_month, parse_month, today
+from trelleborg.vocabulary import Role
+
+from . import charts, figures
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
+class BadParameter(ValueError):
+    """A query parameter that is not valid: answered with 400 and the message."""
+
+
+def _year(raw: str | None, default: int) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        year = int(raw)
+    except ValueError:
+        raise BadParameter(_("Året måste vara ett årtal, t.ex. 2018.")) from None
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise BadParameter(
+            _("Året måste ligga mellan %(min)s och %(max)s.") % {"min": YEAR_MIN, "max": YEAR_MAX}
+        )
+    return year
+
+
+def _pick_unit(units: list[Unit], code: str | None) -> Unit:
+    """The unit asked for among those the user may see (404 otherwise), or the top one."""
+    if not units:
+        raise Http404("No visible unit")
+    if not code:
+        return min(units, key=lambda u: (u.depth, u.path))
+    for unit in units:
+        if unit.code == code:
+            return unit
+    raise Http404("No such unit")
+
+
+def _pick_indicator(indicators: list[Indicator], code: str | None) -> Indicator:
+    if not indicators:
+        raise Http404("No indicator")
+    if not code:
+        return indicators[0]
+    for indicator in indicators:
+        if indicator.code == code:
+            return indicator
+    raise BadParameter(_("Okänd indikator: %(code)s.") % {"code": code})
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "reports/dashboard_error.html", {"message": message}, status=400)
+
+
+def _years_offered(months: list[dt.date], selected: int) -> list[int]:
+    years = {m.year for m in months} | {today().year, selected}
+    return sorted(years, reverse=True)
+
+
+# --- Unit dashboard -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure for the template: its JSON (for json_script) and the id tying them."""
+
+    id: str
+    figure: dict
+    label: str
+
+
+@login_required
+@require_GET
+def unit_dashboard(request: HttpRequest) -> HttpResponse:
+    units = list(visible_units(request.user))
+    unit = _pick_unit(units, request.GET.get("unit"))
+    indicators = figures.dashboard_indicators()
+    try:
+        indicator = _pick_indicator(indicators, request.GET.get("indicator"))
+        rows = figures.rollups_by_month(unit, indicator)
+        latest_year = max(rows).year if rows else today().year
+        year = _year(request.GET.get("year"), min(latest_year, today().year))
+    except BadParameter as exc:
+        return _bad_request(request, str(exc))
+    context = {
+        "units": units,
+        "unit": unit,
+        "indicators": indicators,
+        "indicator": indicator,
+        "year": year,
+        "years": _years_offered(list(rows), year),
+        "position": charts.year_position(year, today()),
+        "full": figures.sees_in_full(request.user, unit),
+        "min_n": settings.EOR_MIN_DURATIONS_FOR_PERCENTILES,
+        "freshness": figures.freshness([unit], *figures.year_bounds(year)),
+    }
+    if indicator.kind == Indicator.Kind.LEAD_TIME:
+        context.update(_lead_time_context(unit, indicator, year, rows, context))
+    else:
+        context.update(_exits_context(unit, indicator, year, rows, context["position"]))
+    template = "reports/dashboard.html"
+    if request.htmx and request.htmx.target == "dashboard":
+        template = "reports/_dashboard_body.html"
+    return render(request, template, context)
+
+
+def _exits_context(unit, indicator, year, rows, position) -> dict:
+    first, last = figures.year_bounds(year)
+    counts = {month: row.count for month, row in rows.items()}
+    eor = figures.subtree_decisions(unit, first, last)
+    goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
+    baseline_total = None
+    if goal_row is not None and goal_row.baseline_year:
+        baseline_total = sum(
+            c for m, c in counts.items() if m.year == goal_row.baseline_year
+        )  # the all-time rows are already here: no query
+    goal = figures.exits_goal(goal_row, baseline_total)
+    frame = charts.exits_year_frame(
+        year=year,
+        position=position,
+        exits={m: c for m, c in counts.items() if m.year == year},
+        eor=eor,
+        targets=figures.subtree_targets(unit, first, last),
+    )
+    progress = charts.year_progress(frame, goal=goal.target if goal else None, position=position)
+    record = charts.record_month(counts)
+    return {
+        "kind": "exits",
+        "frame": frame.reset_index().to_dict("records"),
+        "goal": goal,
+        "baseline_total": baseline_total,
+        "progress": progress,
+        "record": record,
+        "charts": [
+            Chart(
+                "fig-exits",
+                charts.figure_json(charts.exits_figure(frame, record=record)),
+                _("Diagram: avslut per månad mot EOR och summan av individuella mål"),
+            ),
+            Chart(
+                "fig-cumulative",
+                charts.figure_json(charts.cumulative_figure(frame, progress=progress)),
+                _("Diagram: avslut hittills i år mot årsmålet, takt som behövs och prognos"),
+            ),
+        ],
+    }
+
+
+def _lead_time_context(unit, indicator, year, rows, context) -> dict:
+    goal = figures.lead_goal(figures.year_goals([unit], indicator, year).get(unit.pk))
+    months = figures.lead_months(rows)
+    frame = charts.lead_time_frame(
+        year=year,
+        position=context["position"],
+        rows={m: v for m, v in months.items() if m.year == year},
+        min_n=context["min_n"],
+        full=context["full"],
+    )
+    baseline_year = goal.baseline_year if goal else None
+    baseline = None
+    if baseline_year:
+        baseline = charts.lead_time_frame(
+            year=baseline_year,
+            position=charts.year_position(baseline_year, today()),
+            rows={m: v for m, v in months.items() if m.year == baseline_year},
+            min_n=context["min_n"],
+            full=context["full"],
+        )
+    records = frame.reset_index().to_dict("records")
+    if baseline is not None:
+        for record, base in zip(records, baseline["median"], strict=True):
+            record["baseline_median"] = base
+    closed = [r for r in records if r["n"] is not None][: context["position"].closed or 12]
+    latest = closed[-1] if closed else None
+    return {
+        "kind": "lead_time",
+        "frame": records,
+        "goal": goal,
+        "baseline_year": baseline_year,
+        "latest": latest,
+        "any_masked": any(r["masked"] for r in records),
+        "charts": [
+            Chart(
+                "fig-lead",
+                charts.figure_json(
+                    charts.lead_time_figure(
+                        frame,
+                        baseline=list(baseline["median"]) if baseline is not None else None,
+                        goal=goal.target if goal else None,
+                        baseline_year=baseline_year,
+                    )
+                ),
+                _("Diagram: median och 90:e percentil per månad mot basår och årsmål"),
+            )
+        ],
+    }
+
+
+# --- Leadership overview ----------------------------------------------------------------------
+
+
+def overview_units(user) -> list[Unit]:
+    """Units the overview covers: those reached as manager or leadership (admins: all)."""
+    return list(units_for(user, (Role.MANAGER, Role.LEADERSHIP)))
+
+
+@dataclass
+class OverviewRow:
+    unit: Unit
+    level: int
+    has_children: bool
+    exits: int | None
+    eor: int | None
+    met_eor: bool | None
+    ytd: int
+    goal: float | None
+    projected: float | None
+    on_track: bool | None
+    lead_n: int
+    lead_median: float | None
+    lead_p90: float | None
+    lead_masked: bool
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    reach = overview_units(request.user)
+    if not reach:
+        raise Http404("Overview is for managers and leadership")
+    code = request.GET.get("unit")
+    top = _pick_unit(reach, code) if code else None
+    indicators = figures.dashboard_indicators()
+    exit_indicators = [i for i in indicators if i.kind == Indicator.Kind.EXITS]
+    lead_indicators = [i for i in indicators if i.kind == Indicator.Kind.LEAD_TIME]
+    if not exit_indicators:
+        raise Http404("No exits indicator")
+    try:
+        default_month = add_months(current_month(), -1)
+        raw_month = request.GET.get("month")
+        try:
+            month = parse_month(raw_month) if raw_month else default_month
+        except ValueError:
+            raise BadParameter(_("Månaden måste skrivas ÅÅÅÅ-MM, t.ex. 2018-03.")) from None
+        lead = (
+            _pick_indicator(lead_indicators, request.GET.get("lead")) if lead_indicators else None
+        )
+    except BadParameter as exc:
+        return _bad_request(request, str(exc))
+    exits_indicator = exit_indicators[0]
+    units = _overview_scope(reach, top)
+    rows = _overview_rows(request.user, units, top, exits_indicator, lead, month)
+    first = month.replace(month=1)
+    context = {
+        "rows": rows,
+        "top": top,
+        "breadcrumbs": [u for u in reach if top and u.code in top.ancestor_codes()],
+        "month": month,
+        "month_value": format_month(month),
+        "year": month.year,
+        "exits_indicator": exits_indicator,
+        "lead": lead,
+        "lead_indicators": lead_indicators,
+        "min_n": settings.EOR_MIN_DURATIONS_FOR_PERCENTILES,
+        "freshness": figures.freshness(units, first, month),
+    }
+    template = "reports/overview.html"
+    if request.htmx and request.htmx.target == "overview":
+        template = "reports/_overview_body.html"
+    return render(request, template, context)
+
+
+def _overview_scope(reach: list[Unit], top: Unit | None) -> list[Unit]:
+    """The units shown: the subtree of `top`, or all the user's units, in tree order."""
+    if top is not None:
+        return [u for u in reach if u.path.startswith(top.path)]
+    return sorted(reach, key=lambda u: u.path)
+
+
+def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[OverviewRow]:
+    year = month.year
+    first = dt.date(year, 1, 1)
+    position = charts.year_position(year, today())
+    # Months of `year` that are over at `month`'s end, for the projection.
+    closed = min(position.closed, month.month)
+    rollups = figures.rollups_for_units(
+        units, [i for i in (exits_indicator, lead) if i is not None], first, month
+    )
+    goals = figures.year_goals(units, exits_indicator, year)
+    baselines = figures.year_totals(
+        units, exits_indicator, {g.baseline_year for g in goals.values() if g.baseline_year}
+    )
+    decisions = figures.decisions_in_force(units, month, month)
+    min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
+    top_depth = min((u.depth for u in units), default=0)
+    paths = [u.path for u in units]
+    rows = []
+    for unit in units:
+        exits_by_month = {
+            m: rollups[(unit.pk, exits_indicator.pk, m)].count
+            for m in (add_months(first, i) for i in range(month.month))
+            if (unit.pk, exits_indicator.pk, m) in rollups
+        }
+        ytd = sum(exits_by_month.values())
+        ytd_closed = sum(c for m, c in exits_by_month.items() if m.month <= closed)
+        goal_row = goals.get(unit.pk)
+        goal = figures.exits_goal(
+            goal_row,
+            baselines.get((unit.pk, goal_row.baseline_year), 0)
+            if goal_row and goal_row.baseline_year
+            else None,
+        )
+        target = goal.target if goal else None
+        projected = ytd_closed / closed * 12 if closed else None
+        exits = exits_by_month.get(month, 0) if month <= current_month() else None
+        eor = decisions.get((unit.pk, month))
+        lead_row = rollups.get((unit.pk, lead.pk, month)) if lead else None
+        n = lead_row.count if lead_row else 0
+        shown = charts.percentiles_shown(n, min_n=min_n, full=figures.sees_in_full(user, unit))
+        rows.append(
+            OverviewRow(
+                unit=unit,
+                level=unit.depth - top_depth + 1,
+                has_children=any(p != unit.path and p.startswith(unit.path) for p in paths),
+                exits=exits,
+                eor=eor,
+                met_eor=(exits >= eor) if (eor is not None and exits is not None) else None,
+                ytd=ytd,
+                goal=target,
+                projected=projected,
+                on_track=(projected >= target) if (projected is not None and target) else None,
+                lead_n=n,
+                lead_median=lead_row.median if (lead_row and shown) else None,
+                lead_p90=lead_row.p90 if (lead_row and shown) else None,
+                lead_masked=bool(n and not shown),
+            )
+        )
+    return rows
+
+
+# --- Printable monthly report -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def monthly_report(request: HttpRequest) -> HttpResponse:
+    units = list(visible_units(request.user))
+    unit = _pick_unit(units, request.GET.get("unit"))
+    raw_month = request.GET.get("month")
+    try:
+        month = parse_month(raw_month) if raw_month else add_months(current_month(), -1)
+    except ValueError:
+        return _bad_request(request, _("Månaden måste skrivas ÅÅÅÅ-MM, t.ex. 2018-03."))
+    indicators = figures.dashboard_indicators()
+    exit_indicators = [i for i in indicators if i.kind == Indicator.Kind.EXITS]
+    lead_indicators = [i for i in indicators if i.kind == Indicator.Kind.LEAD_TIME]
+    year = month.year
+    first, last = figures.year_bounds(year)
+    position = charts.year_position(year, today())
+    rollups = figures.rollups_for_units([unit], indicators, dt.date(year - 30, 1, 1), last)
+    full = figures.sees_in_full(request.user, unit)
+    min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
+    exits_context: dict = {}
+    if exit_indicators:
+        indicator = exit_indicators[0]
+        counts = {
+            m: r.count for (u, i, m), r in rollups.items() if i == indicator.pk and u == unit.pk
+        }
+        eor = figures.subtree_decisions(unit, first, last)
+        frame = charts.exits_year_frame(
+            year=year,
+            position=position,
+            exits={m: c for m, c in counts.items() if m.year == year},
+            eor=eor,
+            targets=figures.subtree_targets(unit, first, last),
+        )
+        goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
+        baseline_total = (
+            sum(c for m, c in counts.items() if m.year == goal_row.baseline_year)
+            if goal_row and goal_row.baseline_year
+            else None
+        )
+        goal = figures.exits_goal(goal_row, baseline_total)
+        progress = charts.year_progress(
+            frame, goal=goal.target if goal else None, position=position
+        )
+        record = charts.record_month(counts)
+        this = frame.loc[month] if month in frame.index else None
+        row = rollups.get((unit.pk, indicator.pk, month))
+        exits_context = {
+            "exit_indicator": indicator,
+            "month_exits": None if this is None else this["exits"],
+            "month_work": row.exits_work if row else 0,
+            "month_studies": row.exits_studies if row else 0,
+            "month_eor": None if this is None else this["eor"],
+            "month_targets": None if this is None else this["targets_sum"],
+            "met_eor": None if this is None else this["met_eor"],
+            "goal": goal,
+            "progress": progress,
+            "record": record,
+            "frame": frame.reset_index().to_dict("records"),
+            "chart": Chart(
+                "fig-exits",
+                charts.figure_json(charts.exits_figure(frame, record=record)),
+                _("Diagram: avslut per månad mot EOR och summan av individuella mål"),
+            ),
+        }
+    leads = []
+    for indicator in lead_indicators:
+        row = rollups.get((unit.pk, indicator.pk, month))
+        n = row.count if row else 0
+        shown = charts.percentiles_shown(n, min_n=min_n, full=full)
+        leads.append(
+            {
+                "indicator": indicator,
+                "n": n,
+                "median": row.median if row and shown else None,
+                "p90": row.p90 if row and shown else None,
+                "open": row.open_starts if row else 0,
+                "masked": bool(n and not shown),
+            }
+        )
+    follow_up = MonthFollowUp.objects.filter(unit=unit, month=month).first()
+    context = {
+        "unit": unit,
+        "units": units,
+        "month": month,
+        "month_value": format_month(month),
+        "leads": leads,
+        "follow_up": follow_up,
+        "min_n": min_n,
+        "freshness": figures.freshness([unit], first, month),
+        **exits_context,
+    }
+    return render(request, "reports/print_monthly.html", context)

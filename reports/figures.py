@@ -1,0 +1,238 @@
+"""Read figures for the dashboards and exports: rollup and goals tables only, never events.
+
+Every function here answers in a fixed, small number of queries whatever the size of the
+year or the tree (the dashboards have query budgets), and returns plain mappings that the
+pure functions of `reports.charts` shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Max, Min, Q, Sum
+
+from goals.access import CLIENT_ROLES, _memberships, is_admin
+from goals.models import GroupDecision, Indicator, IndividualTarget, Unit, YearGoal
+from trelleborg.months import add_months
+
+from .charts import LeadMonth, goal_target
+from .models import RefreshState, Rollup
+
+EXITS = Indicator.Kind.EXITS
+LEAD_TIME = Indicator.Kind.LEAD_TIME
+
+
+def sees_in_full(user, unit: Unit) -> bool:
+    """Unit members (caseworkers and managers whose membership reaches the unit) and
+    administrators see the unit's figures in full; others get the small-number rules.
+    Uses the memberships cached on the user by goals.access: no query."""
+    if is_admin(user):
+        return True
+    return any(
+        m.role in CLIENT_ROLES and unit.path.startswith(m.unit.path) for m in _memberships(user)
+    )
+
+
+def dashboard_indicators() -> list[Indicator]:
+    return list(
+        Indicator.objects.filter(active=True, kind__in=[EXITS, LEAD_TIME]).order_by(
+            "sort_order", "code"
+        )
+    )
+
+
+# --- Rollups --------------------------------------------------------------------------------
+
+
+def rollups_by_month(unit: Unit, indicator: Indicator) -> dict[dt.date, Rollup]:
+    """Every rollup row of the unit and indicator, all time (sparse: a month without a row
+    had zero figures). At most one row a month, so a few hundred rows for decades."""
+    rows = (
+        Rollup.objects.for_unit(unit)
+        .for_indicator(indicator)
+        .only("month", "count", "exits_work", "exits_studies", "median", "p90", "open_starts")
+    )
+    return {row.month: row for row in rows}
+
+
+def lead_months(rows: dict[dt.date, Rollup]) -> dict[dt.date, LeadMonth]:
+    return {
+        month: LeadMonth(n=row.count, median=row.median, p90=row.p90, open=row.open_starts)
+        for month, row in rows.items()
+    }
+
+
+def rollups_for_units(
+    units: Sequence[Unit], indicators: Iterable[Indicator], first: dt.date, last: dt.date
+) -> dict[tuple[int, int, dt.date], Rollup]:
+    """Rows keyed by (unit id, indicator id, month) for many units in one query."""
+    rows = (
+        Rollup.objects.filter(unit__in=[u.pk for u in units], indicator__in=list(indicators))
+        .in_months(first, last)
+        .only(
+            "unit_id",
+            "indicator_id",
+            "month",
+            "count",
+            "exits_work",
+            "exits_studies",
+            "median",
+            "p90",
+            "open_starts",
+        )
+    )
+    return {(r.unit_id, r.indicator_id, r.month): r for r in rows}
+
+
+def year_totals(
+    units: Sequence[Unit], indicator: Indicator, years: Iterable[int]
+) -> dict[tuple[int, int], int]:
+    """Exit totals per (unit id, year) for baseline years, in one query."""
+    wanted = sorted(set(years))
+    if not wanted or not units:
+        return {}
+    condition = Q()
+    for year in wanted:
+        condition |= Q(month__gte=dt.date(year, 1, 1), month__lte=dt.date(year, 12, 1))
+    rows = (
+        Rollup.objects.filter(unit__in=[u.pk for u in units], indicator=indicator)
+        .filter(condition)
+        .values("unit_id", "month__year")
+        .annotate(total=Sum("count"))
+    )
+    return {(r["unit_id"], r["month__year"]): r["total"] for r in rows}
+
+
+# --- Goals tables ---------------------------------------------------------------------------
+
+
+def decisions_in_force(units: Sequence[Unit], first: dt.date, last: dt.date) -> dict:
+    """The EOR in force (highest version) per (unit id, month), in one query: versions are
+    few, so resolving them in Python beats a greatest-per-group subquery."""
+    rows = (
+        GroupDecision.objects.filter(unit__in=[u.pk for u in units], month__range=(first, last))
+        .values_list("unit_id", "month", "eor")
+        .order_by("unit_id", "month", "version")
+    )
+    return {(unit_id, month): eor for unit_id, month, eor in rows}
+
+
+def subtree_decisions(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """The EOR per month for a unit: its own decision where it made one, else the sum of
+    the decisions in force in the units below it (the exits it is compared with are pooled
+    over the same subtree). One query; versions resolved in Python."""
+    rows = (
+        GroupDecision.objects.filter(unit__path__startswith=unit.path, month__range=(first, last))
+        .values_list("unit_id", "month", "version", "eor")
+        .order_by("unit_id", "month", "version")
+    )
+    latest: dict[tuple[int, dt.date], int] = {}
+    for unit_id, month, _version, eor in rows:
+        latest[(unit_id, month)] = eor  # ordered by version: the last one is in force
+    own: dict[dt.date, int] = {}
+    below: dict[dt.date, int] = defaultdict(int)
+    for (unit_id, month), eor in latest.items():
+        if unit_id == unit.pk:
+            own[month] = eor
+        else:
+            below[month] += eor
+    return {**below, **own}
+
+
+def subtree_targets(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """The sum of individual targets per month over the unit's subtree."""
+    rows = (
+        IndividualTarget.objects.filter(
+            unit__path__startswith=unit.path, month__range=(first, last)
+        )
+        .values("month")
+        .annotate(total=Sum("target"))
+    )
+    return {r["month"]: r["total"] for r in rows}
+
+
+@dataclass(frozen=True)
+class Goal:
+    target: float | None  # None: relative to a baseline year without figures
+    baseline_year: int | None
+    factor: float | None
+    absolute: bool
+
+
+def year_goals(units: Sequence[Unit], indicator: Indicator, year: int) -> dict[int, YearGoal]:
+    return {
+        g.unit_id: g
+        for g in YearGoal.objects.filter(
+            unit__in=[u.pk for u in units], indicator=indicator, year=year
+        )
+    }
+
+
+def exits_goal(goal: YearGoal | None, baseline_total: int | None) -> Goal | None:
+    if goal is None:
+        return None
+    return Goal(
+        target=goal_target(
+            target=goal.target,
+            baseline_value=baseline_total,
+            factor=goal.factor,
+        ),
+        baseline_year=goal.baseline_year,
+        factor=float(goal.factor) if goal.factor is not None else None,
+        absolute=goal.target is not None,
+    )
+
+
+def lead_goal(goal: YearGoal | None) -> Goal | None:
+    """A lead-time year goal. A relative one needs the baseline year's POOLED median, which
+    monthly rollups cannot give (a median of monthly medians is not it), so its target stays
+    None and the page says the goal is relative instead of drawing a wrong line."""
+    if goal is None:
+        return None
+    return Goal(
+        target=float(goal.target) if goal.target is not None else None,
+        baseline_year=goal.baseline_year,
+        factor=float(goal.factor) if goal.factor is not None else None,
+        absolute=goal.target is not None,
+    )
+
+
+# --- Freshness ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    as_of: dt.datetime | None  # the oldest computation behind the figures shown
+    pending: bool
+    failed: bool
+    error: str = ""
+
+
+def freshness(units: Sequence[Unit], first: dt.date, last: dt.date) -> Freshness:
+    """Figures as of when, and whether a refresh is outstanding, for units and months."""
+    rows = (
+        RefreshState.objects.filter(unit__in=[u.pk for u in units])
+        .in_months(first, last)
+        .values("status")
+        .annotate(oldest=Min("computed_at"), error=Max("error"))
+    )
+    as_of = None
+    pending = failed = False
+    error = ""
+    for row in rows:
+        if row["oldest"] and (as_of is None or row["oldest"] < as_of):
+            as_of = row["oldest"]
+        if row["status"] in (RefreshState.Status.PENDING, RefreshState.Status.RUNNING):
+            pending = True
+        elif row["status"] == RefreshState.Status.FAILED:
+            failed = True
+            error = row["error"] or error
+    return Freshness(as_of=as_of, pending=pending, failed=failed, error=error)
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, 1, 1)
+    return first, add_months(first, 11)
