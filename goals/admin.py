@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .forms import IndicatorAdminForm
 from .models import (
+    CycleChange,
     GroupDecision,
     Indicator,
     IndividualTarget,
@@ -10,6 +12,7 @@ from .models import (
     Membership,
     MonthFollowUp,
     NamedClient,
+    ReminderSent,
     Unit,
     YearGoal,
 )
@@ -46,9 +49,42 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "start_event_type", "end_event_type", "active"]
-    list_filter = ["kind", "active"]
+    form = IndicatorAdminForm
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "start_event_type",
+        "end_event_type",
+        "built_in",
+        "active",
+    ]
+    list_filter = ["kind", "active", "built_in"]
     readonly_fields = ["built_in"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A built-in's definition is a contract (DESIGN.md): reports and eor_report rely on
+        # it. Its name, order and active flag may change; what it counts may not.
+        if obj is not None and obj.built_in:
+            return [
+                "built_in",
+                "code",
+                "kind",
+                "start_event_type",
+                "end_event_type",
+                "reasons",
+                "program",
+            ]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.built_in:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action: built-ins are never deleted.
+        super().delete_queryset(request, queryset.filter(built_in=False))
 
 
 @admin.register(YearGoal)
@@ -76,6 +112,25 @@ class GroupDecisionAdmin(admin.ModelAdmin):
     list_display = ["unit", "month", "version", "eor", "decided_by", "decided_at"]
     list_filter = ["month"]
     list_select_related = ["unit", "decided_by"]
+
+
+@admin.register(CycleChange)
+class CycleChangeAdmin(admin.ModelAdmin):
+    list_display = ["unit", "month", "kind", "subject", "changed_by", "changed_at"]
+    list_filter = ["kind", "month"]
+    list_select_related = ["unit", "subject", "changed_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # an audit trail is read-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    list_display = ["user", "month", "kind", "sent_at"]
+    list_filter = ["kind", "month"]
 
 
 @admin.register(MonthFollowUp)

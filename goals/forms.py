@@ -189,8 +189,16 @@ class IndicatorAdminForm(forms.ModelForm):
             "sort_order",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.built_in:
+            # The definition of a built-in is read-only in the admin (IndicatorAdmin).
+            self.fields.pop("reasons", None)
+
     def clean(self):
         data = super().clean()
+        if self.instance.pk and self.instance.built_in:
+            return data
         kind = data.get("kind")
         start, end = data.get("start_event_type", ""), data.get("end_event_type", "")
         reasons, program = data.get("reasons") or [], data.get("program", "")

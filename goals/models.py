@@ -195,6 +195,13 @@ class YearGoal(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} {self.indicator} {self.year}"
 
+    @property
+    def factor_text(self) -> str:
+        """The factor as people write it in Swedish: "0,5", "2" (not "0,500", "2,000")."""
+        if self.factor is None:
+            return ""
+        return format(self.factor.normalize(), "f").replace(".", ",")
+
 
 class IndividualTargetQuerySet(models.QuerySet["IndividualTarget"]):
     def for_unit_month(self, unit: Unit, month) -> IndividualTargetQuerySet:

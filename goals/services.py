@@ -6,6 +6,7 @@ it writes anything."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -35,6 +36,8 @@ from .models import (
     Unit,
     YearGoal,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -581,6 +584,11 @@ def reminders_send(*, today: dt.date | None = None) -> int:
                     _send_reminder(user=user, kind=kind, units=units, month=upcoming)
             except IntegrityError:
                 continue  # another run got there first
+            except Exception:
+                # Mail server trouble: nothing recorded, so the next run tries again; the
+                # others still get theirs now.
+                logger.exception("reminder to user %s failed", user.pk)
+                continue
             sent += 1
     return sent
 

@@ -1,0 +1,52 @@
+"""What `cases` answers for `goals` through goals.hooks (registered in CasesConfig.ready()).
+
+goals may not import cases, yet a plan is pre-filled with last month's named clients who did
+not exit, and the demo names real clients of a unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef
+
+from goals.models import Unit
+
+from .models import Case, CaseEvent
+
+
+def exited_refs(unit: Unit, refs: Iterable[str], month: dt.date) -> set[str]:
+    """The refs among `refs` (clients of the unit's organisation) with an exit to work or
+    studies dated in `month`, whichever unit the exit names: the client left either way."""
+    refs = [ref for ref in refs if ref]
+    if not refs:
+        return set()
+    return set(
+        CaseEvent.objects.counting_exits()
+        .in_month(month)
+        .filter(organisation__code=unit.root_code, case__client__ref__in=refs)
+        .values_list("case__client__ref", flat=True)
+        .distinct()
+    )
+
+
+def client_refs_in_unit(unit: Unit, limit: int) -> list[str]:
+    """Refs of clients with a case in `unit` or below: cases without an exit first (the
+    candidates a caseworker names), then the rest; newest cases first within each."""
+    has_exit = CaseEvent.objects.filter(case=OuterRef("pk"), event_type="exit")
+    rows = (
+        Case.objects.filter(organisation__code=unit.root_code, unit__path__startswith=unit.path)
+        .annotate(exited=Exists(has_exit))
+        .order_by("exited", "-pk")
+        .values_list("client__ref", flat=True)
+    )
+    out: list[str] = []
+    seen: set[str] = set()
+    for ref in rows.iterator(chunk_size=2000):
+        if ref not in seen:
+            seen.add(ref)
+            out.append(ref)
+            if len(out) >= limit:
+                break
+    return out
