@@ -8,6 +8,8 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.my_cases, name="my_cases"),
+    path("import/", views.import_events, name="import_events"),
+    path("import/bekrafta/", views.import_confirm, name="import_confirm"),
     path("nytt/", views.register_case, name="register_case"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/avslut/", views.log_exit, name="log_exit"),

@@ -7,9 +7,16 @@ partial of the same template (`_case_rows.html`, `_timeline.html`, `_exit_form.h
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import tempfile
+import time
+import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,9 +28,14 @@ from django.views.decorators.http import require_http_methods
 from goals.access import client_units
 from trelleborg.vocabulary import Source
 
-from . import services
-from .access import client_access_required, get_case_for_user
-from .forms import EventForm, ExitForm, RegisterCaseForm
+from . import importing, services
+from .access import (
+    client_access_required,
+    get_case_for_user,
+    import_access_required,
+    import_units,
+)
+from .forms import EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
 from .models import Case, CaseEvent
 
 PAGE_SIZE = 50
@@ -171,3 +183,106 @@ def register_case(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Ärendet är registrerat."))
             return redirect("cases:case_detail", pk=case.pk)
     return render(request, "cases/register_case.html", {"form": form})
+
+
+# --- import (managers and administrators) ---------------------------------------------------
+
+_IMPORT_SESSION_KEY = "cases_import_uploads"
+
+
+def _upload_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / "eor-event-imports"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def _forget_old_uploads(directory: Path) -> None:
+    cutoff = time.time() - 24 * 3600
+    for old in directory.glob("*.csv"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+
+
+def _upload_path(token: str) -> Path | None:
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    return _upload_dir() / f"{token}.csv"
+
+
+@import_access_required
+@require_http_methods(["GET", "POST"])
+def import_events(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (a dry run: counts and every error), nothing written yet."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context: dict = {"form": form, "max_mb": settings.EOR_MAX_UPLOAD_BYTES // (1024 * 1024)}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.EOR_MAX_UPLOAD_BYTES:
+            form.add_error("file", _("Filen är för stor."))
+        else:
+            directory = _upload_dir()
+            _forget_old_uploads(directory)
+            token = uuid.uuid4().hex
+            path = directory / f"{token}.csv"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            with path.open("rb") as stream:
+                result = importing.import_file(
+                    stream,
+                    source=Source.IMPORT,
+                    user=request.user,
+                    dry_run=True,
+                    allowed_units=import_units(request.user),
+                )
+            if result.ok:
+                uploads = request.session.get(_IMPORT_SESSION_KEY, {})
+                uploads[token] = upload.name[:200]
+                request.session[_IMPORT_SESSION_KEY] = uploads
+            else:
+                path.unlink(missing_ok=True)
+            context.update(result=result, token=token, filename=upload.name)
+    template = "cases/_import_preview.html" if request.htmx else "cases/import_events.html"
+    return render(request, template, context)
+
+
+@import_access_required
+@require_http_methods(["POST"])
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Write the previewed file: validated again, all or nothing."""
+    token = request.POST.get("token", "")
+    uploads = request.session.get(_IMPORT_SESSION_KEY, {})
+    path = _upload_path(token)
+    if token not in uploads or path is None or not path.exists():
+        messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
+        return redirect("cases:import_events")
+    with path.open("rb") as stream:
+        result = importing.import_file(
+            stream,
+            source=Source.IMPORT,
+            user=request.user,
+            dry_run=False,
+            allowed_units=import_units(request.user),
+        )
+    filename = uploads.pop(token)
+    request.session[_IMPORT_SESSION_KEY] = uploads
+    path.unlink(missing_ok=True)
+    if not result.ok:
+        # The data changed between preview and confirm: show what is wrong now.
+        context = {"form": ImportUploadForm(), "result": result, "filename": filename}
+        return render(request, "cases/import_events.html", context)
+    messages.success(
+        request,
+        _(
+            "%(file)s är importerad: %(new)d nya, %(changed)d ändrade och %(unchanged)d "
+            "oförändrade händelser."
+        )
+        % {
+            "file": filename,
+            "new": result.new,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+        },
+    )
+    return redirect("cases:import_events")

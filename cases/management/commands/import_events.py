@@ -1,0 +1,50 @@
+"""`python manage.py import_events FILE [--dry-run]`: the case-event CSV of DESIGN.md.
+
+An administrator's tool: every unit may be named. All or nothing; every error is printed
+with its line and column and the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cases.importing import import_file
+from trelleborg.vocabulary import Source
+
+
+class Command(BaseCommand):
+    help = "Importera ärendehändelser från en CSV-fil (allt eller inget)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV file: UTF-8, delimiter , or ;, header row first")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and report, write nothing"
+        )
+
+    def handle(self, *args, file: str, dry_run: bool, **options):
+        started = time.monotonic()
+        try:
+            with open(file, "rb") as stream:
+                result = import_file(stream, source=Source.IMPORT, dry_run=dry_run)
+        except OSError as exc:
+            raise CommandError(f"Kan inte läsa {file}: {exc.strerror}") from exc
+        if result.errors:
+            for error in result.errors:
+                self.stderr.write(f"{file}: {error}")
+            raise CommandError(f"{len(result.errors)} fel i {file}; ingenting importerades.")
+        seconds = time.monotonic() - started
+        summary = (
+            f"{result.rows} rader: {result.new} nya, {result.changed} ändrade, "
+            f"{result.unchanged} oförändrade"
+        )
+        if dry_run:
+            self.stdout.write(f"Provkörning, ingenting skrevs. {summary}.")
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{summary}. {result.clients_created} nya klienter, "
+                    f"{result.cases_created} nya ärenden. ({seconds:.1f} s)"
+                )
+            )
