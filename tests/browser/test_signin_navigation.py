@@ -14,6 +14,8 @@ pytestmark = pytest.mark.browser
 EXPECTED: dict[str, set[str]] = {
     "Start": {"alice", "maria", "lena", "ada"},
     "Administration": {"ada"},
+    "Instrumentpanel": {"alice", "maria", "lena", "ada"},
+    "Översikt": {"maria", "lena", "ada"},
 }
 
 
