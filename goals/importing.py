@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -46,7 +47,7 @@ def _code_problem(value: str) -> str | None:
         return _("Koden är längre än %(max)d tecken.") % {"max": CODE_MAX}
     try:
         validate_slug(value)
-    except Exception:
+    except ValidationError:
         return _("Koden %(code)r får bara innehålla bokstäverna a–z, siffror, - och _.") % {
             "code": value
         }

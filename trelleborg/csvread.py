@@ -240,7 +240,8 @@ class CsvReader:
             except csv.Error as exc:
                 self._stop(
                     reader.line_num + 1,
-                    _("Felaktig citering, läsningen avbröts (%(detail)s).") % {"detail": exc},
+                    _("Raden går inte att tolka som CSV (%(detail)s); läsningen avbröts.")
+                    % {"detail": exc},
                 )
                 return
             end = reader.line_num + 1

@@ -126,7 +126,7 @@ def test_parent_may_be_an_existing_unit(tmp_path):
         ("code,name,parent\n" + "a" * 65 + ",A,\n", ["rad 2, kolumn code: Koden är längre än 64"]),
         ("code,name,parent\na,A,,,,,,,,\n", ["rad 2: Raden har 10 fält men rubrikraden 3"]),
         ("code,name,parent" + ",x" * 60 + "\n", ["för många kolumner"]),
-        ('code,name,parent\na,"A,\n', ["Felaktig citering"]),
+        ('code,name,parent\na,"A,\n', ["går inte att tolka som CSV"]),
     ],
 )
 def test_bad_files_are_refused_with_line_and_column(tmp_path, capsys, content, expected):
