@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -106,3 +107,112 @@ class ComparisonMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+# --- API tokens and the call log ------------------------------------------------------------
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A per-integration token: scoped to units (and their subtrees) and to read and/or write.
+
+    Only a SHA-256 hash of the secret is stored (the secret is random and long, so a slow
+    password hash buys nothing); the secret is shown once, when the token is created.
+    `prefix` is the public first part of the token, used to find the row and to show it.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Läsa")
+        WRITE = "write", _("Skriva")
+        READ_WRITE = "read_write", _("Läsa och skriva")
+
+    name = models.CharField(_("namn"), max_length=100, help_text=_("Vilken integration det är"))
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(_("behörighet"), max_length=10, choices=Scope.choices)
+    units = models.ManyToManyField(
+        Unit,
+        related_name="+",
+        verbose_name=_("enheter"),
+        help_text=_("Tokenen når de valda enheterna och alla enheter under dem."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("återkallad"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    last_used_at = models.DateTimeField(_("senast använd"), null=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API-token")
+        verbose_name_plural = _("API-tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["read", "write", "read_write"]),
+                name="integrations_token_scope_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_read(self) -> bool:
+        return self.scope in (self.Scope.READ, self.Scope.READ_WRITE)
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope in (self.Scope.WRITE, self.Scope.READ_WRITE)
+
+    def reachable_units(self):
+        """The token's units and every unit below them."""
+        return Unit.objects.subtree_of(self.units.all())
+
+
+class ApiCall(models.Model):
+    """One call to the API: who (which token), what, the answer and from where.
+
+    Written for every request under /api/, also refused ones (token null when none matched).
+    Append-only: the admin shows it read-only.
+    """
+
+    token = models.ForeignKey(
+        ApiToken, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+    method = models.CharField(max_length=10)
+    endpoint = models.CharField(max_length=300)
+    status = models.PositiveSmallIntegerField()
+    rows = models.PositiveIntegerField(default=0, help_text=_("Antal rader i anropet"))
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("API-anrop")
+        verbose_name_plural = _("API-anrop")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.endpoint} {self.status}"

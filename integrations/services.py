@@ -1,7 +1,10 @@
-"""Writes of the integrations app that span rows: the Kolada import."""
+"""Writes of the integrations app that span rows: API tokens and the Kolada import."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -11,8 +14,10 @@ from django.utils import timezone
 from goals.models import Unit
 
 from .kolada import KoladaError, KoladaValue
-from .models import ComparisonGroup
+from .models import ApiToken, ComparisonGroup
 from .models import KoladaValue as KoladaValueRow
+
+TOKEN_PREFIX = "eor"
 
 
 @dataclass(frozen=True)
@@ -103,3 +108,62 @@ def kolada_values_import(
     return KoladaImportResult(
         created=len(to_create), updated=len(to_update), unchanged=unchanged, ignored=ignored
     )
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_secret_new() -> tuple[str, str, str]:
+    """A fresh (prefix, full token, hash of the full token)."""
+    prefix = secrets.token_hex(6)
+    raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    return prefix, raw, _hash_secret(raw)
+
+
+def token_create(*, name: str, scope: str, units: Iterable[Unit], by=None) -> tuple[ApiToken, str]:
+    """Create a token and return it with its full secret, which is not stored anywhere.
+
+    The token reads ``eor_<prefix>_<secret>``: the prefix finds the row, the whole string is
+    hashed and compared in constant time.
+    """
+    units = list(units)
+    if not units:
+        raise ValueError("a token needs at least one unit")
+    if scope not in ApiToken.Scope.values:
+        raise ValueError(f"unknown scope {scope!r}")
+    prefix, raw, secret_hash = token_secret_new()
+    token = ApiToken.objects.create(
+        name=name, prefix=prefix, secret_hash=secret_hash, scope=scope, created_by=by
+    )
+    token.units.set(units)
+    return token, raw
+
+
+def token_revoke(*, token: ApiToken, by=None) -> ApiToken:
+    """Revoke a token for good (a revoked token is never accepted again)."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.revoked_by = by
+        token.save(update_fields=["revoked_at", "revoked_by"])
+    return token
+
+
+def token_authenticate(raw: str) -> ApiToken | None:
+    """The active token whose secret is `raw`, or None; records when it was last used."""
+    parts = (raw or "").strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or len(raw) > 200:
+        return None
+    token = ApiToken.objects.active().filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(raw.strip())):
+        return None
+    now = timezone.now()
+    # One write per minute at most: a busy robot should not turn every read into a write.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "integrations.middleware.ApiAuditMiddleware",
 ]
 
 ROOT_URLCONF = "trelleborg.urls"
@@ -229,6 +230,9 @@ EOR_SMALL_COUNT_THRESHOLD = env_int("EOR_SMALL_COUNT_THRESHOLD", 5)
 EOR_REMINDER_DAY = env_int("EOR_REMINDER_DAY", 25)
 # Largest accepted upload for the event import page, in bytes.
 EOR_MAX_UPLOAD_BYTES = env_int("EOR_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# The JSON API: largest request body in bytes, and most events in one batch.
+EOR_API_MAX_BODY_BYTES = env_int("EOR_API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+EOR_API_MAX_BATCH_ROWS = env_int("EOR_API_MAX_BATCH_ROWS", 10_000)
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from goals import views as goals_views
+from integrations.api import api
 
 urlpatterns = [
     path("", goals_views.home, name="home"),
@@ -19,4 +20,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("mal/", include("goals.urls")),
+    path("api/", api.urls),
 ]
