@@ -10,3 +10,7 @@ class GoalsConfig(AppConfig):
         from .demo import organisation_step, register_demo_step
 
         register_demo_step(10, "organisation", organisation_step)
+
+        from .demo_cycle import cycle_step
+
+        register_demo_step(30, "goals-cycle", cycle_step)

@@ -16,6 +16,10 @@ EXPECTED: dict[str, set[str]] = {
     "Administration": {"ada"},
     "Instrumentpanel": {"alice", "maria", "lena", "ada"},
     "Översikt": {"maria", "lena", "ada"},
+    "Min plan": {"alice"},
+    "Gruppmöte": {"maria", "ada"},
+    "Uppföljning": {"maria", "ada"},
+    "Årsmål": {"maria", "ada"},
 }
 
 
