@@ -246,3 +246,26 @@ def test_plotly_is_served_from_the_plotly_package():
     # Only that file: not the package's 5 MB widget bundle or its data sets.
     listed = [path for finder in finders.get_finders() for path, _ in finder.list([])]
     assert [p for p in listed if "plotly" in p or "widgetbundle" in p] == ["plotly.min.js"]
+
+
+def test_collectstatic_and_whitenoise_serve_plotly_hashed_compressed_and_cached(
+    settings, tmp_path, client
+):
+    """The production path: collectstatic copies the package's plotly.min.js under a hashed
+    name, whitenoise serves it gzipped with far-future immutable caching."""
+    from django.core.management import call_command
+    from django.templatetags.static import static
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    url = static("vendor/plotly/plotly.min.js")
+    assert re.fullmatch(r"/static/vendor/plotly/plotly\.min\.[0-9a-f]{12}\.js", url)
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "immutable" in response["Cache-Control"]
+    assert int(response["Content-Length"]) < 2_000_000  # 4.8 MB bundle, about 1.5 MB gzipped
