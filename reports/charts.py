@@ -241,6 +241,51 @@ def lead_time_frame(
     return pd.DataFrame(out, dtype="object").set_index("month")
 
 
+# --- Manual values -------------------------------------------------------------------------
+
+
+def manual_frame(
+    *, year: int, position: YearPosition, values: Mapping[dt.date, float]
+) -> pd.DataFrame:
+    """One row per month: the value entered (None where none was), months not begun empty."""
+    out = []
+    for index, month in enumerate(months_of_year(year)):
+        started = index < position.months_with_data
+        out.append(
+            {
+                "month": month,
+                "label": month_label(month),
+                "value": values.get(month) if started else None,
+            }
+        )
+    return pd.DataFrame(out, dtype="object").set_index("month")
+
+
+def manual_figure(
+    frame: pd.DataFrame, *, title: str, unit_label: str, goal: float | None
+) -> go.Figure:
+    labels = list(frame["label"])
+    fig = go.Figure()
+    fig.add_scatter(
+        x=labels,
+        y=_clean(frame["value"]),
+        name=title,
+        mode="lines+markers",
+        connectgaps=False,
+        line={"color": BLUE, "width": 3},
+    )
+    if goal is not None:
+        fig.add_scatter(
+            x=labels,
+            y=[goal] * len(labels),
+            name=_("Årsmål"),
+            mode="lines",
+            line={"color": GREEN, "dash": "longdash", "width": 2},
+        )
+    fig.update_layout(_layout(title, y_title=unit_label))
+    return fig
+
+
 # --- Forecast hit rate ----------------------------------------------------------------------
 
 

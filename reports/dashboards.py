@@ -99,7 +99,10 @@ def unit_dashboard(request: HttpRequest) -> HttpResponse:
     indicators = figures.dashboard_indicators()
     try:
         indicator = _pick_indicator(indicators, request.GET.get("indicator"))
-        rows = figures.rollups_by_month(unit, indicator)
+        if indicator.kind == Indicator.Kind.MANUAL:
+            rows = figures.manual_values(unit, indicator)
+        else:
+            rows = figures.rollups_by_month(unit, indicator)
         latest_year = max(rows).year if rows else today().year
         year = _year(request.GET.get("year"), min(latest_year, today().year))
     except BadParameter as exc:
@@ -118,6 +121,8 @@ def unit_dashboard(request: HttpRequest) -> HttpResponse:
     }
     if indicator.kind == Indicator.Kind.LEAD_TIME:
         context.update(_lead_time_context(unit, indicator, year, rows, context))
+    elif indicator.kind == Indicator.Kind.MANUAL:
+        context.update(_manual_context(unit, indicator, year, rows, context["position"]))
     else:
         context.update(_exits_context(unit, indicator, year, rows, context["position"]))
     template = "reports/dashboard.html"
@@ -213,6 +218,32 @@ def _lead_time_context(unit, indicator, year, rows, context) -> dict:
                     )
                 ),
                 _("Diagram: median och 90:e percentil per månad mot basår och årsmål"),
+            )
+        ],
+    }
+
+
+def _manual_context(unit, indicator, year, values, position) -> dict:
+    goal = figures.lead_goal(figures.year_goals([unit], indicator, year).get(unit.pk))
+    frame = charts.manual_frame(
+        year=year, position=position, values={m: v for m, v in values.items() if m.year == year}
+    )
+    return {
+        "kind": "manual",
+        "frame": frame.reset_index().to_dict("records"),
+        "goal": goal,
+        "charts": [
+            Chart(
+                "fig-manual",
+                charts.figure_json(
+                    charts.manual_figure(
+                        frame,
+                        title=indicator.name,
+                        unit_label=indicator.unit_label,
+                        goal=goal.target if goal else None,
+                    )
+                ),
+                _("Diagram: %(name)s per månad mot årsmålet") % {"name": indicator.name},
             )
         ],
     }

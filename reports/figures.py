@@ -12,17 +12,25 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 
 from goals.access import CLIENT_ROLES, _memberships, is_admin
-from goals.models import GroupDecision, Indicator, IndividualTarget, Unit, YearGoal
-from trelleborg.months import add_months
+from goals.models import (
+    GroupDecision,
+    Indicator,
+    IndividualTarget,
+    ManualValue,
+    Unit,
+    YearGoal,
+)
+from trelleborg.months import add_months, current_month, months_between
 
 from .charts import LeadMonth, goal_target
 from .models import RefreshState, Rollup
 
 EXITS = Indicator.Kind.EXITS
 LEAD_TIME = Indicator.Kind.LEAD_TIME
+MANUAL = Indicator.Kind.MANUAL
 
 
 def sees_in_full(user, unit: Unit) -> bool:
@@ -38,7 +46,7 @@ def sees_in_full(user, unit: Unit) -> bool:
 
 def dashboard_indicators() -> list[Indicator]:
     return list(
-        Indicator.objects.filter(active=True, kind__in=[EXITS, LEAD_TIME]).order_by(
+        Indicator.objects.filter(active=True, kind__in=[EXITS, LEAD_TIME, MANUAL]).order_by(
             "sort_order", "code"
         )
     )
@@ -56,6 +64,13 @@ def rollups_by_month(unit: Unit, indicator: Indicator) -> dict[dt.date, Rollup]:
         .only("month", "count", "exits_work", "exits_studies", "median", "p90", "open_starts")
     )
     return {row.month: row for row in rows}
+
+
+def manual_values(unit: Unit, indicator: Indicator) -> dict[dt.date, float]:
+    """The values entered for the unit itself, all time. Manual values are not pooled: a
+    parent unit has the value entered for it, or none."""
+    rows = ManualValue.objects.filter(unit=unit, indicator=indicator).values_list("month", "value")
+    return {month: float(value) for month, value in rows}
 
 
 def lead_months(rows: dict[dt.date, Rollup]) -> dict[dt.date, LeadMonth]:
@@ -209,20 +224,31 @@ class Freshness:
     pending: bool
     failed: bool
     error: str = ""
+    incomplete: bool = False  # some unit and month shown was never computed
 
 
 def freshness(units: Sequence[Unit], first: dt.date, last: dt.date) -> Freshness:
-    """Figures as of when, and whether a refresh is outstanding, for units and months."""
+    """Figures as of when, and whether a refresh is outstanding, for units and months.
+
+    Rollup rows are sparse (zeros have no row), so a month counts as zero only once it was
+    computed; months up to the current one that never were make the figures incomplete."""
+    last = min(last, current_month())
     rows = (
         RefreshState.objects.filter(unit__in=[u.pk for u in units])
         .in_months(first, last)
         .values("status")
-        .annotate(oldest=Min("computed_at"), error=Max("error"))
+        .annotate(
+            oldest=Min("computed_at"),
+            error=Max("error"),
+            computed=Count("pk", filter=Q(computed_at__isnull=False)),
+        )
     )
     as_of = None
     pending = failed = False
     error = ""
+    computed = 0
     for row in rows:
+        computed += row["computed"]
         if row["oldest"] and (as_of is None or row["oldest"] < as_of):
             as_of = row["oldest"]
         if row["status"] in (RefreshState.Status.PENDING, RefreshState.Status.RUNNING):
@@ -230,7 +256,14 @@ def freshness(units: Sequence[Unit], first: dt.date, last: dt.date) -> Freshness
         elif row["status"] == RefreshState.Status.FAILED:
             failed = True
             error = row["error"] or error
-    return Freshness(as_of=as_of, pending=pending, failed=failed, error=error)
+    expected = len(units) * len(months_between(first, last)) if first <= last else 0
+    return Freshness(
+        as_of=as_of,
+        pending=pending,
+        failed=failed,
+        error=error,
+        incomplete=bool(as_of) and computed < expected,
+    )
 
 
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:

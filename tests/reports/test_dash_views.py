@@ -269,3 +269,31 @@ def test_collectstatic_and_whitenoise_serve_plotly_hashed_compressed_and_cached(
     assert response["Content-Encoding"] == "gzip"
     assert "immutable" in response["Cache-Control"]
     assert int(response["Content-Length"]) < 2_000_000  # 4.8 MB bundle, about 1.5 MB gzipped
+
+
+def test_manual_indicator_shows_the_units_own_values_against_its_goal(client, data, org, maria):
+    from goals.models import Indicator, ManualValue, YearGoal
+
+    absence = Indicator.objects.get(code="franvaro_skola")
+    ManualValue.objects.create(
+        unit=org["a"], indicator=absence, month=dt.date(2018, 2, 1), value="12.5"
+    )
+    YearGoal.objects.create(unit=org["a"], indicator=absence, year=2018, target=10)
+    client.force_login(maria)
+    response = client.get(DASH, {"unit": "unit-a", "year": "2018", "indicator": "franvaro_skola"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Lägre är bättre" in page and "12,5" in page
+    manual = figure(response, "fig-manual")
+    assert manual["data"][0]["y"][:3] == [None, 12.5, None]
+    assert manual["data"][1]["y"][0] == 10.0
+
+
+def test_dashboard_says_when_months_were_never_computed(client, data, org, maria):
+    RefreshState.objects.filter(unit=org["a"], month=dt.date(2018, 2, 1)).delete()
+    client.force_login(maria)
+    page = client.get(DASH, {"unit": "unit-a", "year": "2018"}).content.decode()
+    assert "Vissa månader har inte beräknats ännu" in page
+    RefreshState.objects.filter(unit=org["a"]).delete()
+    page = client.get(DASH, {"unit": "unit-a", "year": "2018"}).content.decode()
+    assert "Siffrorna har inte beräknats för den här perioden ännu." in page
