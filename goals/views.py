@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -367,7 +366,12 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
         )
     rows, target_sum = _meeting_rows(unit, month)
     decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    named = [c.client_ref for r in rows if r["plan"] for c in r["plan"].named_clients.all()]
     context = {
+        # Which named clients exited is a fact of cases, asked through the hook.
+        "exited": hooks.exited_refs(unit, named, month)
+        if month <= months.current_month()
+        else set(),
         "unit": unit,
         **_month_nav(month),
         "record": record,
@@ -475,7 +479,3 @@ def manual_values(request: HttpRequest, unit_code: str, month: dt.date) -> HttpR
     )
     context = {"unit": unit, **_month_nav(month), "form": form, "values": values}
     return render(request, "goals/manual_values.html", context)
-
-
-def reverse_plan(unit: Unit, month: dt.date) -> str:
-    return reverse("goals:plan", kwargs={"unit_code": unit.code, "month": month})

@@ -136,3 +136,18 @@ def test_followup_page_links_the_reports_partials_when_reports_has_them(as_maria
 
 def test_followup_start_goes_to_last_month(as_maria):
     assert as_maria.get(reverse("goals:followup_start")).url == followup_url()
+
+
+def test_followup_marks_named_clients_who_exited(as_maria, org, alice, register):
+    services.plan_save(
+        unit=org["a"],
+        caseworker=alice,
+        month=FEBRUARY,
+        target=2,
+        clients=[("K-00001", "a"), ("K-00002", "b")],
+        by=alice,
+    )
+    register.exits[("unit-a", FEBRUARY)] = {"K-00002"}
+    body = as_maria.get(followup_url()).content.decode()
+    assert 'K-00002 <span class="ok">(avslutad)</span>' in body
+    assert "K-00001 <span" not in body
