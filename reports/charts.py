@@ -440,6 +440,15 @@ def lead_time_figure(
     """Median and p90 per month; the baseline year's median of the same month; the goal."""
     labels = list(frame["label"])
     fig = go.Figure()
+    # n on a second axis, light, so the reader sees how many durations each median rests on.
+    fig.add_bar(
+        x=labels,
+        y=_clean(frame["n"]),
+        name=_("Avslutade (n)"),
+        yaxis="y2",
+        marker={"color": "#d9d9d9"},
+        opacity=0.7,
+    )
     fig.add_scatter(
         x=labels,
         y=_clean(frame["median"]),
@@ -473,7 +482,16 @@ def lead_time_figure(
             mode="lines",
             line={"color": GREEN, "dash": "longdash", "width": 2},
         )
-    fig.update_layout(_layout(_("Ledtid per månad"), y_title=_("dagar")))
+    layout = _layout(_("Ledtid per månad"), y_title=_("dagar"))
+    layout["yaxis2"] = {
+        "title": {"text": _("antal avslutade")},
+        "overlaying": "y",
+        "side": "right",
+        "rangemode": "tozero",
+        "showgrid": False,
+    }
+    layout["margin"]["r"] = 56
+    fig.update_layout(layout)
     return fig
 
 

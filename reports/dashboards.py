@@ -343,7 +343,9 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
     baselines = figures.year_totals(
         units, exits_indicator, {g.baseline_year for g in goals.values() if g.baseline_year}
     )
-    decisions = figures.decisions_in_force(units, month, month)
+    decisions = figures.eor_over_subtrees(
+        units, figures.decisions_in_force(units, month, month), [month]
+    )
     min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
     top_depth = min((u.depth for u in units), default=0)
     paths = [u.path for u in units]
@@ -410,6 +412,9 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     year = month.year
     first, last = figures.year_bounds(year)
     position = charts.year_position(year, today())
+    if month < current_month():
+        # The report of a month that is over reads the year up to and including it.
+        position = charts.YearPosition(year, month.month, None)
     rollups = figures.rollups_for_units([unit], indicators, dt.date(year - 30, 1, 1), last)
     full = figures.sees_in_full(request.user, unit)
     min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES

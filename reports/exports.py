@@ -66,20 +66,6 @@ def _columns(indicators: Sequence[Indicator]) -> list[str]:
     return columns
 
 
-def _pooled(
-    units: Sequence[Unit], own: dict[tuple[int, dt.date], int], months: Sequence[dt.date]
-) -> dict[tuple[int, dt.date], int | None]:
-    """Per unit and month, the sum over the unit's subtree (None when nothing was set)."""
-    by_path = {u.pk: u.path for u in units}
-    out: dict[tuple[int, dt.date], int | None] = {}
-    for unit in units:
-        below = [pk for pk, path in by_path.items() if path.startswith(unit.path)]
-        for month in months:
-            values = [own[(pk, month)] for pk in below if (pk, month) in own]
-            out[(unit.pk, month)] = sum(values) if values else None
-    return out
-
-
 def monthly_export(
     *, units: Sequence[Unit], year: int, mask_small_counts: bool, full_unit_ids: set[int]
 ) -> Export:
@@ -91,16 +77,13 @@ def monthly_export(
     rollups = figures.rollups_for_units(
         units, [i for i in indicators if i.kind != Indicator.Kind.MANUAL], first, last
     )
-    decisions = figures.decisions_in_force(units, first, last)
-    # A parent without its own decision gets the sum of those below (as on the dashboard).
-    pooled_eor = _pooled(units, decisions, months)
-    eor = {key: decisions.get(key, value) for key, value in pooled_eor.items()}
+    eor = figures.eor_over_subtrees(units, figures.decisions_in_force(units, first, last), months)
     targets_own: dict[tuple[int, dt.date], int] = defaultdict(int)
     for unit_id, month, target in IndividualTarget.objects.filter(
         unit__in=[u.pk for u in units], month__range=(first, last)
     ).values_list("unit_id", "month", "target"):
         targets_own[(unit_id, month)] += target
-    targets = _pooled(units, targets_own, months)
+    targets = figures.pool_over_subtrees(units, targets_own, months)
     manual = {
         (v.unit_id, v.indicator_id, v.month): v.value
         for v in ManualValue.objects.filter(

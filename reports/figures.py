@@ -135,6 +135,30 @@ def decisions_in_force(units: Sequence[Unit], first: dt.date, last: dt.date) -> 
     return {(unit_id, month): eor for unit_id, month, eor in rows}
 
 
+def pool_over_subtrees(
+    units: Sequence[Unit], own: dict[tuple[int, dt.date], int], months: Sequence[dt.date]
+) -> dict[tuple[int, dt.date], int | None]:
+    """Per unit and month, the sum over the unit's subtree among `units` (None when nothing
+    was set anywhere in it)."""
+    out: dict[tuple[int, dt.date], int | None] = {}
+    for unit in units:
+        below = [u.pk for u in units if u.path.startswith(unit.path)]
+        for month in months:
+            values = [own[(pk, month)] for pk in below if (pk, month) in own]
+            out[(unit.pk, month)] = sum(values) if values else None
+    return out
+
+
+def eor_over_subtrees(
+    units: Sequence[Unit], decisions: dict[tuple[int, dt.date], int], months: Sequence[dt.date]
+) -> dict[tuple[int, dt.date], int | None]:
+    """The EOR per unit and month as the dashboards compare exits with it: the unit's own
+    decision where it made one, else the sum of the decisions in force below it (its exits
+    are pooled over the same subtree)."""
+    pooled = pool_over_subtrees(units, decisions, months)
+    return {key: decisions.get(key, value) for key, value in pooled.items()}
+
+
 def subtree_decisions(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date, int]:
     """The EOR per month for a unit: its own decision where it made one, else the sum of
     the decisions in force in the units below it (the exits it is compared with are pooled

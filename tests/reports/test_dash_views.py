@@ -37,6 +37,10 @@ def figure(response, chart_id):
     return json.loads(match.group(1))
 
 
+def trace(fig, name):
+    return next(t for t in fig["data"] if t["name"] == name)
+
+
 def test_unit_dashboard_shows_exits_against_eor_goal_pace_and_record(client, data, maria):
     client.force_login(maria)
     response = client.get(DASH, {"unit": "unit-a", "year": "2018"})
@@ -63,8 +67,9 @@ def test_lead_time_dashboard_hides_small_medians_from_leadership(client, data, l
     page = response.content.decode()
     assert "för få ärenden för att visa median" in page
     lead = figure(response, "fig-lead")
-    assert lead["data"][0]["y"][:2] == [None, 10.5]  # January's n=3 is hidden
-    assert lead["data"][1]["y"][:2] == [None, 20.25]
+    assert trace(lead, "Median")["y"][:2] == [None, 10.5]  # January's n=3 is hidden
+    assert trace(lead, "90:e percentil")["y"][:2] == [None, 20.25]
+    assert trace(lead, "Avslutade (n)")["y"][:3] == [3, 12, 0]  # counts shown as they are
     assert "9,0" not in page and "17,2" not in page
     assert "10,5" in page  # February, n = 12
 
@@ -73,7 +78,7 @@ def test_unit_members_see_their_small_medians_in_full(client, data, maria):
     client.force_login(maria)
     response = client.get(DASH, {"unit": "unit-a", "year": "2018", "indicator": "utredningstid"})
     lead = figure(response, "fig-lead")
-    assert lead["data"][0]["y"][:2] == [9.0, 10.5]
+    assert trace(lead, "Median")["y"][:2] == [9.0, 10.5]
     assert "17,2" in response.content.decode()
 
 
@@ -167,6 +172,9 @@ def test_overview_tree_shows_every_unit_with_status_in_text(client, data, lena):
     feb = client.get(OVERVIEW, {"month": "2018-02"}).content.decode()
     row_a = feb[feb.index('data-unit="unit-a"') :].split("</tr>")[0]
     assert "✓ Nådde EOR" in row_a and "10,5 (12)" in row_a
+    # The root made no decision: its EOR is the sum of those below (unit-a's 10).
+    row_org = feb[feb.index('data-unit="org"') :].split("</tr>")[0]
+    assert '<td class="num">12</td>' in row_org and '<td class="num">10</td>' in row_org
 
 
 def test_overview_drills_down_into_a_subtree_with_htmx(client, data, lena):
@@ -198,6 +206,7 @@ def test_printable_monthly_report(client, data, lena):
     page = response.content.decode()
     assert 'data-testid="month-exits">3<' in page
     assert 'data-testid="month-eor">5<' in page
+    assert 'data-testid="month-ytd">3<' in page  # the year up to the reported month
     assert "Skriv ut" in page and "data-print" in page
     assert "css/print.css" in page
     assert "för få ärenden för att visa median" in page  # utredningstid n=3 for leadership
