@@ -9,3 +9,5 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+# The test client speaks plain HTTP; production redirects to HTTPS (settings.py).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")

@@ -6,6 +6,7 @@ eagerly in-process. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -233,6 +234,113 @@ EOR_MAX_UPLOAD_BYTES = env_int("EOR_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 # The JSON API: largest request body in bytes, and most events in one batch.
 EOR_API_MAX_BODY_BYTES = env_int("EOR_API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 EOR_API_MAX_BATCH_ROWS = env_int("EOR_API_MAX_BATCH_ROWS", 10_000)
+
+# --- Security: sign-in, sessions, headers, audit (issue 6; the audit app wires it) ---------
+INSTALLED_APPS += ["axes", "auditlog", "csp", "audit"]
+# Order matters: the session checks need the user and messages; axes must be last.
+MIDDLEWARE += [
+    "audit.sessions.SessionTimeoutMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+    "audit.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+# Behind N reverse proxies of our own, the client address is the N-th X-Forwarded-For entry
+# from the right (audit.net.client_ip); with 0 the header is ignored (it can be forged).
+EOR_TRUSTED_PROXY_COUNT = env_int("EOR_TRUSTED_PROXY_COUNT", 0)
+# A TLS-terminating proxy tells Django the original scheme (set only behind such a proxy).
+if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Lock-out (django-axes): N failed sign-ins for one username from one IP address lock that
+# pair for the cool-off; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "audit.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("EOR_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("EOR_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "audit.net.client_ip"
+AXES_VERBOSE = False
+
+# Sessions end after 30 idle minutes and 12 hours in all (audit.sessions), and when the
+# account is deactivated. Passwords: see AUTH_PASSWORD_VALIDATORS above.
+EOR_SESSION_IDLE_SECONDS = env_int("EOR_SESSION_IDLE_SECONDS", 30 * 60)
+EOR_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# HTTPS in production. The tests set SECURE_SSL_REDIRECT=false (tests/testenv.py).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading commits the whole registrable domain (the municipality's, not ours) to
+    # HTTPS in every browser: the domain owner's decision, so it is opt-in by environment.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own origin, no
+# inline script, no eval (htmx runs with allowEval false, see base.html). Charts: plotly.js
+# inserts one empty <style> element and fills it through the CSSOM (addStyleRule); the
+# hash below is that of the empty string, so exactly an empty inline <style> is allowed and
+# no inline style text is. Style *attributes* stay blocked.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Audit trail: django-auditlog with our entry model (unit and write path on every entry).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# Optional OpenID Connect sign-in (the municipality's identity provider), off unless
+# OIDC_RP_CLIENT_ID is set. Users are matched to existing accounts by a claim, never
+# created and never given roles (audit.oidc).
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+EOR_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if EOR_OIDC_ENABLED:
+    _oidc_required = [
+        "OIDC_RP_CLIENT_SECRET",
+        "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "OIDC_OP_TOKEN_ENDPOINT",
+        "OIDC_OP_USER_ENDPOINT",
+    ]
+    _missing = [name for name in _oidc_required if not os.environ.get(name)]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set but not {', '.join(_missing)}")
+    OIDC_RP_CLIENT_SECRET = os.environ["OIDC_RP_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["OIDC_OP_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = os.environ["OIDC_OP_USER_ENDPOINT"]
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+    if OIDC_RP_SIGN_ALGO.startswith("RS") and not OIDC_OP_JWKS_ENDPOINT:
+        raise ImproperlyConfigured("OIDC_OP_JWKS_ENDPOINT is required with an RS* algorithm")
+    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_USE_PKCE = True
+    OIDC_CREATE_USER = False
+    OIDC_AUTHENTICATION_CALLBACK_URL = "audit:oidc_callback"
+    LOGIN_REDIRECT_URL_FAILURE = "login"
+    AUTHENTICATION_BACKENDS.append("audit.oidc.MunicipalityOIDCBackend")
+# Which claim names the account: "preferred_username" (matched to username) or "email".
+EOR_OIDC_USERNAME_CLAIM = os.environ.get("EOR_OIDC_USERNAME_CLAIM", "preferred_username")
 
 LOGGING = {
     "version": 1,

@@ -21,4 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("mal/", include("goals.urls")),
     path("api/", api.urls),
+    path("logg/", include("audit.urls")),
 ]

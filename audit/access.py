@@ -1,0 +1,117 @@
+"""The access log: one call in every view that shows client-level data.
+
+    from audit.access import log_read
+    log_read(request, kind="case", records=[case])
+    log_read(request, kind="case_list", records=page.object_list)
+
+`records` may hold clients, cases, case events, named clients, anything with a `client_ref`
+attribute, or plain client references (str). Every record shown becomes one item of one
+access record (who, when, IP, path), so an auditor can ask both "what did this user read"
+and "who read this client". The write is not optional: if it fails the read fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+
+from .models import AccessKind, AccessRecord, AccessRecordItem
+from .net import client_ip
+
+
+def _item_for(obj: Any) -> dict:
+    """What can be read off one record without a query; the rest is filled in batches."""
+    if isinstance(obj, str):
+        return {"client_ref": obj}
+    meta = getattr(obj, "_meta", None)
+    label = meta.model_name if meta is not None else type(obj).__name__.lower()
+    item: dict = {"object_type": label, "object_pk": str(getattr(obj, "pk", "") or "")}
+    if label == "client":
+        item["client_ref"] = obj.ref
+        item["unit_id"] = getattr(obj, "organisation_id", None)
+        return item
+    if hasattr(obj, "client_ref"):
+        item["client_ref"] = obj.client_ref
+    elif label == "case":
+        item["client_id"] = obj.client_id
+    elif hasattr(obj, "case_id"):  # a case event
+        item["case_id"] = obj.case_id
+    unit_id = getattr(obj, "unit_id", None)
+    if unit_id is None and label == "namedclient":
+        item["target_id"] = obj.target_id
+    item["unit_id"] = unit_id
+    return item
+
+
+def _fill(items: list[dict]) -> None:
+    """Resolve client references and unit paths with one query per kind of reference."""
+    from cases.models import Case, Client
+    from goals.models import IndividualTarget, Unit
+
+    case_ids = {i["case_id"] for i in items if "case_id" in i}
+    if case_ids:
+        cases = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "client_id"))
+        for i in items:
+            if "case_id" in i:
+                i["client_id"] = cases.get(i.pop("case_id"))
+    client_ids = {i["client_id"] for i in items if i.get("client_id")}
+    if client_ids:
+        refs = dict(Client.objects.filter(pk__in=client_ids).values_list("pk", "ref"))
+        for i in items:
+            if i.get("client_id"):
+                i["client_ref"] = refs.get(i["client_id"], "")
+    target_ids = {i["target_id"] for i in items if "target_id" in i}
+    if target_ids:
+        units = dict(
+            IndividualTarget.objects.filter(pk__in=target_ids).values_list("pk", "unit_id")
+        )
+        for i in items:
+            if "target_id" in i:
+                i["unit_id"] = units.get(i.pop("target_id"))
+    unit_ids = {i["unit_id"] for i in items if i.get("unit_id")}
+    paths = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path")) if unit_ids else {}
+    for i in items:
+        i["unit_path"] = paths.get(i.pop("unit_id", None), "")
+        i.pop("client_id", None)
+
+
+def log_read(
+    request: HttpRequest,
+    *,
+    kind: str,
+    records: Iterable[Any] = (),
+    unit: Any = None,
+) -> AccessRecord:
+    """Record that `request.user` was shown `records` (client-level data) on this request.
+
+    `unit`: the unit the page is about, used for items whose own unit is unknown (plain
+    references). Call it after the access check, with exactly what the response shows.
+    """
+    if kind not in AccessKind.values:
+        raise ValueError(f"Unknown access kind {kind!r}: add it to audit.models.AccessKind")
+    items = [_item_for(obj) for obj in records]
+    _fill(items)
+    fallback_path = getattr(unit, "path", "") or ""
+    user = request.user if request.user.is_authenticated else None
+    record = AccessRecord.objects.create(
+        user=user,
+        username=user.get_username() if user is not None else "",
+        ip=client_ip(request),
+        method=request.method or "",
+        path=request.get_full_path()[:2000],
+        kind=kind,
+        count=len(items),
+    )
+    AccessRecordItem.objects.bulk_create(
+        AccessRecordItem(
+            record=record,
+            client_ref=(i.get("client_ref") or "")[:64],
+            object_type=i.get("object_type", ""),
+            object_pk=i.get("object_pk", ""),
+            unit_path=i["unit_path"] or fallback_path,
+        )
+        for i in items
+    )
+    return record
