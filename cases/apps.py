@@ -7,15 +7,18 @@ class CasesConfig(AppConfig):
     verbose_name = _("Ärenden")
 
     def ready(self) -> None:
-        from goals.hooks import register_client_ref_checker
+        from goals.demo import register_demo_step
+        from goals.hooks import (
+            register_client_ref_checker,
+            register_client_ref_lister,
+            register_exited_checker,
+        )
 
+        from . import demo
         from .access import check_client_ref
-
-        register_client_ref_checker(check_client_ref)
-
-        from goals.hooks import register_client_ref_lister, register_exited_checker
-
         from .goals_hooks import client_refs_in_unit, exited_refs
 
+        register_client_ref_checker(check_client_ref)
         register_exited_checker(exited_refs)
         register_client_ref_lister(client_refs_in_unit)
+        register_demo_step(20, "cases", demo.load)

@@ -14,6 +14,11 @@ User = get_user_model()
 
 
 def wipe():
+    from cases.models import Case, CaseEvent, Client  # the cases demo step's rows protect units
+
+    CaseEvent.objects.all().delete()
+    Case.objects.all().delete()
+    Client.objects.all().delete()
     Membership.objects.all().delete()
     User.objects.all().delete()
     Unit.objects.update(parent=None)  # parents are protected: unlink before deleting
