@@ -5,6 +5,11 @@ the same Redis and at pytest-django's *test* database (pytest-django renames the
 to `test_…`, so DATABASE_URL is rewritten for the worker). Tests that use it take
 `transactional_db`: the worker only sees committed rows. The worker is stopped at the end of
 the session; its log is printed when it fails to start.
+
+Every other test runs Celery eagerly even when REDIS_URL is set (`.ci/run`'s first pass):
+without a worker a `.delay().get()` would wait forever, and tasks queued into Redis by one
+test would be run later by the session worker against another test's data. Only tests
+marked `services` talk to the real broker.
 """
 
 from __future__ import annotations
@@ -92,3 +97,19 @@ def _run_worker(app, node: str, env: dict, log, log_path: Path) -> Iterator[str]
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_services(request) -> Iterator[None]:
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    from trelleborg.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = saved
