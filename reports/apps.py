@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Rapporter")
+
+    def ready(self) -> None:
+        from cases.signals import events_changed
+
+        from . import receivers
+
+        events_changed.connect(receivers.on_events_changed, dispatch_uid="reports.refresh")

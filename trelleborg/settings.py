@@ -358,3 +358,17 @@ CELERY_BEAT_SCHEDULE["goals-send-reminders"] = {
     "task": "goals.send_reminders",
     "schedule": crontab(hour=7, minute=0),
 }
+
+# --- Beat schedule entries of the reports app -----------------------------------------------
+# Every night at 02:30: recompute the current and previous month everywhere, and every month
+# whose events changed after its rollup was computed (catches anything a lost task missed).
+CELERY_BEAT_SCHEDULE["reports-rollup-nightly"] = {
+    "task": "reports.rollup_nightly",
+    "schedule": crontab(hour=2, minute=30),
+}
+# Every five minutes: drain refresh work left pending (a lost message, a worker that died);
+# a no-op costing one indexed query when nothing is outstanding.
+CELERY_BEAT_SCHEDULE["reports-refresh-sweep"] = {
+    "task": "reports.refresh_pending",
+    "schedule": crontab(minute="*/5"),
+}

@@ -1,0 +1,180 @@
+"""Keeping rollups fresh: recording what changed, draining it, the nightly catch-up.
+
+The flow (DESIGN.md "Architecture"): every write path of `cases` sends `events_changed`
+once after commit → `refresh_request` records the units (and their ancestors, whose figures
+pool them) and months as pending in `RefreshState` — a table, so it works across
+processes — and schedules ONE `reports.refresh_pending` task, coalesced through a cache key
+→ the task calls `refresh_drain`, which recomputes each affected organisation from the
+earliest pending month on and marks done only the rows whose generation it saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Max
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from cases.models import CaseEvent
+from goals import services as goals_services
+from goals.models import Unit
+from trelleborg.months import add_months, current_month
+
+from .compute import recompute
+from .models import RefreshState, RollupRun
+
+log = logging.getLogger(__name__)
+
+# Present while a refresh task is queued and not yet started: later changes in that window
+# ride on it instead of queueing another. The TTL only matters if the task is lost.
+SCHEDULED_KEY = "reports:refresh-scheduled"
+SCHEDULED_TTL = 120
+
+_UPSERT_SQL = """
+INSERT INTO reports_refreshstate (unit_id, month, status, generation, requested_at, error)
+VALUES {rows}
+ON CONFLICT (unit_id, month) DO UPDATE
+    SET status = 'pending',
+        generation = reports_refreshstate.generation + 1,
+        requested_at = excluded.requested_at,
+        error = ''
+"""
+
+
+def units_with_ancestors(unit_ids: Iterable[int]) -> list[Unit]:
+    units = list(Unit.objects.filter(pk__in=list(unit_ids)))
+    codes = {code for unit in units for code in unit.path.strip("/").split("/")}
+    return list(Unit.objects.filter(code__in=codes))
+
+
+def refresh_request(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> int:
+    """Record (unit and ancestors) × months as pending and schedule one refresh task.
+
+    Returns how many (unit, month) rows were marked. Closed months of goals' follow-up are
+    marked restated, as DESIGN.md's cycle requires.
+    """
+    from .tasks import refresh_pending  # tasks import this module
+
+    unit_ids, months = set(unit_ids), sorted({m.replace(day=1) for m in months})
+    units = units_with_ancestors(unit_ids)
+    if not units or not months:
+        return 0
+    now = timezone.now()
+    pairs = [(u.pk, m) for u in units for m in months]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start : start + 500]
+            rows = ", ".join(["(%s, %s, 'pending', 1, %s, '')"] * len(chunk))
+            params = [value for unit_id, month in chunk for value in (unit_id, month, now)]
+            cursor.execute(_UPSERT_SQL.format(rows=rows), params)
+    goals_services.followup_mark_restated(unit_ids=unit_ids, months=months)
+    if cache.add(SCHEDULED_KEY, now.isoformat(), timeout=SCHEDULED_TTL):
+        refresh_pending.delay_on_commit()
+    return len(pairs)
+
+
+def _mark(claimed: list[dict], **values) -> None:
+    """Update claimed rows whose generation is unchanged (a newer request stays pending)."""
+    by_generation: dict[int, list[int]] = defaultdict(list)
+    for row in claimed:
+        by_generation[row["generation"]].append(row["pk"])
+    for generation, pks in by_generation.items():
+        RefreshState.objects.filter(pk__in=pks, generation=generation).update(**values)
+
+
+def refresh_drain(*, max_rounds: int = 10) -> int:
+    """Recompute every organisation with outstanding work; returns the runs made.
+
+    Outstanding includes rows left `running` by a worker that died (its transaction rolled
+    back, so its figures were never half-written) and `failed` ones. Each organisation is
+    recomputed from its earliest pending month to now: open starts carry into every later
+    month. A failure is recorded on its rows and raised after the other organisations are
+    done, so the task retries it.
+    """
+    runs, failures = 0, []
+    for _ in range(max_rounds):
+        claimed = list(
+            RefreshState.objects.outstanding().values(
+                "pk", "unit_id", "month", "generation", "unit__path"
+            )
+        )
+        if not claimed:
+            break
+        by_org: dict[str, list[dict]] = defaultdict(list)
+        for row in claimed:
+            by_org[row["unit__path"].strip("/").split("/")[0]].append(row)
+        failures = []
+        for code in sorted(by_org):
+            rows = by_org[code]
+            _mark(rows, status=RefreshState.Status.RUNNING)
+            try:
+                org = Unit.objects.get(code=code)
+                recompute(
+                    trigger=RollupRun.Trigger.REFRESH,
+                    organisations=[org],
+                    first_month=min(r["month"] for r in rows),
+                )
+            except Exception as exc:
+                log.exception("refresh of %s failed", code)
+                _mark(rows, status=RefreshState.Status.FAILED, error=repr(exc)[:2000])
+                failures.append(exc)
+                continue
+            _mark(rows, status=RefreshState.Status.DONE, error="")
+            runs += 1
+        if failures:
+            raise failures[0]
+    return runs
+
+
+def stale_organisations() -> dict[str, dt.date]:
+    """Organisations (root code) whose events changed after their rollup was computed, with
+    the earliest such month: the month of an event with updated_at later than the root's
+    RefreshState.computed_at for that month (or never computed)."""
+    latest = (
+        CaseEvent.objects.annotate(month=TruncMonth("occurred_on"))
+        .values("organisation_id", "organisation__code", "month")
+        .annotate(latest=Max("updated_at"))
+    )
+    computed = {
+        (s.unit_id, s.month): s.computed_at
+        for s in RefreshState.objects.filter(unit__parent__isnull=True).only(
+            "unit_id", "month", "computed_at"
+        )
+    }
+    stale: dict[str, dt.date] = {}
+    for row in latest:
+        month = row["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        done = computed.get((row["organisation_id"], month))
+        if done is None or row["latest"] > done:
+            code = row["organisation__code"]
+            stale[code] = min(stale.get(code, month), month)
+    return stale
+
+
+def rollup_nightly(*, today_month: dt.date | None = None) -> int:
+    """Recompute the current and previous month everywhere, and from the earliest stale
+    month on for organisations whose data is newer than their rollup. Returns runs made."""
+    month = today_month or current_month()
+    previous = add_months(month, -1)
+    firsts: dict[dt.date, list[str]] = defaultdict(list)
+    stale = stale_organisations()
+    for root in Unit.objects.roots():
+        firsts[min(previous, stale.get(root.code, previous))].append(root.code)
+    runs = 0
+    for first, codes in sorted(firsts.items()):
+        orgs = list(Unit.objects.filter(code__in=codes))
+        everyone = len(firsts) == 1
+        recompute(
+            trigger=RollupRun.Trigger.NIGHTLY,
+            organisations=None if everyone else orgs,
+            first_month=first,
+        )
+        runs += 1
+    return runs
