@@ -206,10 +206,22 @@ def plan_save(
     before = _plan_snapshot(existing)
     now = timezone.now()
     if existing is None:
-        plan = IndividualTarget.objects.create(
-            unit=unit, caseworker=caseworker, month=month, target=target, updated_at=now
-        )
-    else:
+        try:
+            with transaction.atomic():
+                plan = IndividualTarget.objects.create(
+                    unit=unit, caseworker=caseworker, month=month, target=target, updated_at=now
+                )
+        except IntegrityError:
+            # The same caseworker saved from another tab a moment ago: this save wins, as
+            # a later save of an existing plan would.
+            existing = (
+                IndividualTarget.objects.select_for_update()
+                .for_unit_month(unit, month)
+                .of_caseworker(caseworker)
+                .get()
+            )
+            before = _plan_snapshot(existing)
+    if existing is not None:
         plan = existing
         plan.target, plan.updated_at = target, now
         plan.save(update_fields=["target", "updated_at"])

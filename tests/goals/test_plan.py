@@ -226,3 +226,25 @@ def test_plan_start_redirects_to_next_month(as_alice):
 
 def test_bad_month_in_url_is_404(as_alice):
     assert as_alice.get("/mal/plan/unit-a/2026-13/").status_code == 404
+
+
+def test_a_plan_created_meanwhile_in_another_tab_is_updated_not_duplicated(
+    alice, org, today, register, monkeypatch
+):
+    """Both tabs saw no plan; the second create hits the unique constraint and updates."""
+    services.plan_save(unit=org["a"], caseworker=alice, month=APRIL, target=1, clients=[], by=alice)
+    real_for_update = IndividualTarget.objects.select_for_update
+    calls = {"n": 0}
+
+    def first_sees_nothing(*args, **kwargs):
+        calls["n"] += 1
+        qs = real_for_update(*args, **kwargs)
+        return qs.none() if calls["n"] == 1 else qs
+
+    monkeypatch.setattr(IndividualTarget.objects, "select_for_update", first_sees_nothing)
+    services.plan_save(
+        unit=org["a"], caseworker=alice, month=APRIL, target=4, clients=[("K-00001", "x")], by=alice
+    )
+    plan = IndividualTarget.objects.get()
+    assert plan.target == 4
+    assert list(plan.named_clients.values_list("client_ref", flat=True)) == ["K-00001"]
