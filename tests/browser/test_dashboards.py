@@ -1,9 +1,9 @@
 """Each dashboard in Chromium, as leadership and as a manager, over real figures.
 
 The figures come from case events computed into rollups by the reports computation (not
-hand-made rows), and every page is served with a strict script CSP (script-src 'self',
+hand-made rows), and every page is served with a strict CSP (default-src, script-src and style-src 'self':
 no 'unsafe-eval', no 'unsafe-inline') added to the document response: plotly must render
-without eval and without inline scripts, and the console must stay free of errors.
+without eval, inline scripts or injected styles, and the console must stay free of errors.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from tests.factories import CaseEventFactory, CaseFactory
 
 pytestmark = pytest.mark.browser
 
-# Scripts only: plotly.js still injects its own <style> rules (plotly/plotly.js#7543), so
-# style-src is left to the project-wide policy.
-CSP = "script-src 'self'; object-src 'none'; base-uri 'none'"
+# No 'unsafe-inline' and no 'unsafe-eval' anywhere: plotly's styles come from a file too
+# (reports/plotly_css.py).
+CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'"
 D = dt.date
 
 
@@ -98,6 +98,10 @@ def test_leadership_unit_dashboard_renders_real_figures_under_strict_csp(
     # The bars carry the figures, the record bar its label.
     bars = page.locator("#dashboard .js-plotly-plot").first
     assert "Rekord" in bars.inner_text()
+    # Hovering shows the mode bar and the hover label: still no injected style.
+    bars.locator(".nsewdrag").first.hover()
+    page.wait_for_selector("#dashboard .hoverlayer *", state="attached")
+    bars.locator(".modebar-btn").first.hover()
     # The same figures are in the data table for screen readers.
     page.get_by_text("Visa siffrorna som tabell").first.click()
     table = page.locator("details.data-table table").first
