@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -74,6 +75,17 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "reports/dashboard_error.html", {"message": message}, status=400)
 
 
+def _render_page(request: HttpRequest, template: str, target: str, context: dict) -> HttpResponse:
+    """The page, or (for htmx aiming at the element with id `target`) its named partial
+    `_<name>_body.html`. The answer varies with those headers, so caches must know."""
+    if request.htmx and request.htmx.target == target:
+        name = template.rsplit("/", 1)[1].removesuffix(".html")
+        template = template.replace(f"{name}.html", f"_{name}_body.html")
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
 def _years_offered(months: list[dt.date], selected: int) -> list[int]:
     years = {m.year for m in months} | {today().year, selected}
     return sorted(years, reverse=True)
@@ -125,10 +137,7 @@ def unit_dashboard(request: HttpRequest) -> HttpResponse:
         context.update(_manual_context(unit, indicator, year, rows, context["position"]))
     else:
         context.update(_exits_context(unit, indicator, year, rows, context["position"]))
-    template = "reports/dashboard.html"
-    if request.htmx and request.htmx.target == "dashboard":
-        template = "reports/_dashboard_body.html"
-    return render(request, template, context)
+    return _render_page(request, "reports/dashboard.html", "dashboard", context)
 
 
 def _exits_context(unit, indicator, year, rows, position) -> dict:
@@ -317,10 +326,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "min_n": settings.EOR_MIN_DURATIONS_FOR_PERCENTILES,
         "freshness": figures.freshness(units, first, month),
     }
-    template = "reports/overview.html"
-    if request.htmx and request.htmx.target == "overview":
-        template = "reports/_overview_body.html"
-    return render(request, template, context)
+    return _render_page(request, "reports/overview.html", "overview", context)
 
 
 def _overview_scope(reach: list[Unit], top: Unit | None) -> list[Unit]:

@@ -123,8 +123,10 @@ def test_htmx_swaps_the_named_partial_and_plain_get_renders_the_page(client, dat
     assert "<html" not in body
     assert 'id="fig-lead"' in body
     assert 'hx-push-url="true"' in body
-    full = client.get(DASH, params).content.decode()
-    assert "<html" in full and 'id="dashboard"' in full
+    assert "HX-Request" in partial["Vary"]
+    full = client.get(DASH, params)
+    assert "<html" in full.content.decode() and 'id="dashboard"' in full.content.decode()
+    assert "HX-Target" in full["Vary"]
 
 
 def test_bad_parameters_are_answered_with_a_clear_400(client, data, maria):
@@ -254,7 +256,9 @@ def test_plotly_is_served_from_the_plotly_package():
     assert "plotly.js v" in Path(found).read_text(encoding="utf-8")[:200]
     # Only that file: not the package's 5 MB widget bundle or its data sets.
     listed = [path for finder in finders.get_finders() for path, _ in finder.list([])]
-    assert [p for p in listed if "plotly" in p or "widgetbundle" in p] == ["plotly.min.js"]
+    assert [p for p in listed if p.endswith(".js") and ("plotly" in p or "widget" in p)] == [
+        "plotly.min.js"
+    ]
 
 
 def test_collectstatic_and_whitenoise_serve_plotly_hashed_compressed_and_cached(
