@@ -6,7 +6,7 @@ PORT ?= 8000
 # Demo settings for `make run` only; real deployments set their own (see .env.example).
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help venv run migrate demo test lint format check-migrations pytest ci clean
+.PHONY: help venv run migrate demo test lint format check-migrations pytest ci clean bench-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,6 +47,9 @@ pytest: venv ## the pytest suite alone (PYTEST_ARGS= to narrow it)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint check-migrations pytest ## lint, migration check and the whole suite
+
+bench-smoke: venv ## every benchmark once on tiny data (needs PostgreSQL + Redis; BENCHMARKS.md)
+	$(BIN)/python -m bench.smoke
 
 ci: ## what CI runs: the suite on throwaway PostgreSQL + Redis, then on SQLite (.ci/run)
 	.ci/run

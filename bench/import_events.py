@@ -1,0 +1,141 @@
+"""Benchmark 4: import throughput of a one-million-row case-event CSV file.
+
+    python -m bench.import_events [--rows 1000000] [--keep] [--json]
+
+Writes a CSV file in the DESIGN.md format (new events on new cases, spread over the groups
+and caseworkers of the data set, the last twelve months, ~10 events a case, exits with
+reasons), then times `python manage.py import_events FILE` in-process (call_command): the
+whole path, reading and validating every row, staging, the whole-file checks and the
+writes. By default the import runs inside an outer transaction that is rolled back after
+the clock stops, so the data set stays as generated (the commit itself is not timed; the
+benchmark cluster runs with synchronous_commit=off). --keep commits instead.
+
+Target (issue 7): ≥ 50 000 rows/s.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+
+from bench import common
+
+
+class Rollback(Exception):
+    pass
+
+
+def write_csv(path: Path, rows: int, seed: int = 4) -> dict:
+    import numpy as np
+
+    from cases.models import Case
+    from goals.models import Membership
+    from trelleborg.months import today
+    from trelleborg.vocabulary import Role
+
+    rng = np.random.default_rng(seed)
+    staff = list(
+        Membership.objects.filter(role=Role.CASEWORKER)
+        .order_by("pk")
+        .values_list("unit__code", "user__username")
+    )
+    if not staff:
+        raise SystemExit("no caseworkers: run generate_synthetic first")
+    n_cases = max(1, rows // 10)
+    case_staff = rng.integers(0, len(staff), size=n_cases)
+    case_of_row = np.sort(rng.integers(0, n_cases, size=rows))
+    end = today()
+    day = end - dt.timedelta(days=364)
+    offsets = rng.integers(0, 365, size=rows)
+    kinds = rng.choice(
+        ["application_received", "decision", "first_meeting", "exit"],
+        size=rows,
+        p=[0.44, 0.44, 0.07, 0.05],
+    )
+    reasons = rng.choice(["work", "studies", "other_benefit", "moved", "other"], size=rows)
+    modes = rng.choice(["manual", "automated", "assisted"], size=rows, p=[0.8, 0.15, 0.05])
+    taken = Case.objects.filter(case_number__startswith="IMP-").exists()
+    if taken:
+        raise SystemExit("cases IMP-… exist already (an earlier --keep run): regenerate data")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "event_id",
+                "case_id",
+                "client_ref",
+                "unit",
+                "caseworker",
+                "event_type",
+                "occurred_on",
+                "reason",
+                "program",
+                "decision_mode",
+            ]
+        )
+        for i in range(rows):
+            case = int(case_of_row[i])
+            unit, username = staff[int(case_staff[case])]
+            kind = str(kinds[i])
+            writer.writerow(
+                [
+                    f"IMP-{i + 1}",
+                    f"IMP-{case + 1}",
+                    f"K-IMP{case + 1:07d}",
+                    unit,
+                    username,
+                    kind,
+                    (day + dt.timedelta(days=int(offsets[i]))).isoformat(),
+                    str(reasons[i]) if kind == "exit" else "",
+                    "forsorjningsstod",
+                    str(modes[i]) if kind == "decision" else "",
+                ]
+            )
+    return {"rows": rows, "cases": n_cases, "bytes": path.stat().st_size}
+
+
+def main() -> None:
+    args_parser = common.parser(__doc__.splitlines()[0])
+    args_parser.add_argument("--rows", type=int, default=1_000_000)
+    args_parser.add_argument("--keep", action="store_true", help="commit the imported rows")
+    args = args_parser.parse_args()
+    common.setup_django()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    rows = 20_000 if args.smoke else args.rows
+    with tempfile.TemporaryDirectory(prefix="eor-bench-") as tmp:
+        path = Path(tmp) / "events.csv"
+        started = time.perf_counter()
+        file_facts = write_csv(path, rows)
+        file_facts["write_seconds"] = round(time.perf_counter() - started, 1)
+        facts = common.database_facts()
+        with common.PeakMemory(common.backend_pid()) as memory:
+            try:
+                with transaction.atomic():
+                    started = time.perf_counter()
+                    call_command("import_events", str(path))
+                    seconds = time.perf_counter() - started
+                    if not args.keep:
+                        raise Rollback
+            except Rollback:
+                pass
+    figures = {
+        "database": facts,
+        "file": file_facts,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds),
+        "committed": args.keep,
+        **memory.as_dict(),
+    }
+    targets = {
+        "rows_per_second>=50000": common.verdict(rows / seconds, 50_000, higher_is_better=True)
+    }
+    common.report("import_events", figures, write_json=args.json, targets=targets)
+
+
+if __name__ == "__main__":
+    main()
