@@ -21,7 +21,7 @@ from bench.common import BENCH_ENV, ROOT
 BENCHMARKS = [
     ["bench.rollup"],
     ["bench.pages"],
-    ["bench.import_events"],
+    ["bench.import_throughput"],
     ["bench.pandas_vs_sql"],
     ["bench.incremental"],
     ["bench.http_exits"],

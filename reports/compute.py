@@ -101,13 +101,15 @@ def recompute(
     first_month: dt.date | None = None,
     last_month: dt.date | None = None,
     backend: str | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> RollupRun:
     """Rewrite the rollup rows (and freshness) of the scope for months first..last.
 
     Defaults: every organisation; from the month of the earliest event to the later of the
     current month and the month of the latest event. Idempotent: running it twice, or two
     at once, leaves the same rows (per-organisation lock, then delete + insert in one
-    transaction).
+    transaction). `kinds` (Indicator.Kind values) limits the run to those indicators'
+    rows; None: every exits and lead-time indicator.
     """
     backend = backend or default_backend()
     scope = scope_for(organisations=organisations, subtree=subtree)
@@ -130,7 +132,7 @@ def recompute(
     )
     try:
         with transaction.atomic():
-            written = _rewrite(scope, run, first, last, backend)
+            written = _rewrite(scope, run, first, last, backend, kinds)
     except Exception as exc:
         RollupRun.objects.filter(pk=run.pk).update(
             status=RollupRun.Status.FAILED, error=repr(exc)[:2000], finished_at=timezone.now()
@@ -152,14 +154,25 @@ def recompute(
     return run
 
 
-def _rewrite(scope: Scope, run: RollupRun, first: dt.date, last: dt.date, backend: str) -> int:
+def _rewrite(
+    scope: Scope,
+    run: RollupRun,
+    first: dt.date,
+    last: dt.date,
+    backend: str,
+    kinds: Sequence[str] | None = None,
+) -> int:
     if connection.vendor == "postgresql":
         sql.lock_organisations(scope.organisation_ids)
     stale = Rollup.objects.filter(month__gte=first, month__lte=last)
     if not (scope.all_organisations and len(scope.write_units) == len(scope.units)):
         stale = stale.filter(unit__in=[u.pk for u in scope.write_units])
-    stale.delete()
     exits, leads = indicator_specs()
+    if kinds is not None:
+        stale = stale.filter(indicator__kind__in=list(kinds))
+        exits = exits if Indicator.Kind.EXITS in kinds else []
+        leads = leads if Indicator.Kind.LEAD_TIME in kinds else []
+    stale.delete()
     closure = scope.closure()
     now = run.started_at
     if backend == "sql":

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from cases.models import CaseEvent
 from goals import services as goals_services
-from goals.models import Unit
+from goals.models import Indicator, Unit
 from trelleborg.months import add_months, current_month
 
 from .compute import recompute
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 # ride on it instead of queueing another. The TTL only matters if the task is lost.
 SCHEDULED_KEY = "reports:refresh-scheduled"
 SCHEDULED_TTL = 120
+# The two passes of a refresh (see refresh_drain).
+REFRESH_FIRST = (Indicator.Kind.EXITS,)
+REFRESH_THEN = (Indicator.Kind.LEAD_TIME,)
 
 _UPSERT_SQL = """
 INSERT INTO reports_refreshstate (unit_id, month, status, generation, requested_at, error)
@@ -115,11 +118,16 @@ def refresh_drain(*, max_rounds: int = 10) -> int:
             _mark(rows, status=RefreshState.Status.RUNNING)
             try:
                 org = Unit.objects.get(code=code)
-                recompute(
-                    trigger=RollupRun.Trigger.REFRESH,
-                    organisations=[org],
-                    first_month=min(r["month"] for r in rows),
-                )
+                # Exit counts first, in a transaction of their own: they are the figures a
+                # logged exit changes and they take a fraction of a second, while lead times
+                # re-pair the organisation's whole history. Both finish before rows are done.
+                for kinds in (REFRESH_FIRST, REFRESH_THEN):
+                    recompute(
+                        trigger=RollupRun.Trigger.REFRESH,
+                        organisations=[org],
+                        first_month=min(r["month"] for r in rows),
+                        kinds=kinds,
+                    )
             except Exception as exc:
                 log.exception("refresh of %s failed", code)
                 _mark(rows, status=RefreshState.Status.FAILED, error=repr(exc)[:2000])

@@ -1,6 +1,6 @@
 """Benchmark 4: import throughput of a one-million-row case-event CSV file.
 
-    python -m bench.import_events [--rows 1000000] [--keep] [--json]
+    python -m bench.import_throughput [--rows 1000000] [--keep] [--json]
 
 Writes a CSV file in the DESIGN.md format (new events on new cases, spread over the groups
 and caseworkers of the data set, the last twelve months, ~10 events a case, exits with
@@ -134,7 +134,7 @@ def main() -> None:
     targets = {
         "rows_per_second>=50000": common.verdict(rows / seconds, 50_000, higher_is_better=True)
     }
-    common.report("import_events", figures, write_json=args.json, targets=targets)
+    common.report("import_throughput", figures, write_json=args.json, targets=targets)
 
 
 if __name__ == "__main__":
