@@ -354,7 +354,9 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
     )
     min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
     top_depth = min((u.depth for u in units), default=0)
-    paths = [u.path for u in units]
+    # The scope is closed under "below" (a subtree, or the user's reach): a unit has
+    # children shown exactly when it is some shown unit's parent. O(n), not O(n²).
+    parents = {u.parent_id for u in units}
     rows = []
     for unit in units:
         exits_by_month = {
@@ -382,7 +384,7 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
             OverviewRow(
                 unit=unit,
                 level=unit.depth - top_depth + 1,
-                has_children=any(p != unit.path and p.startswith(unit.path) for p in paths),
+                has_children=unit.pk in parents,
                 exits=exits,
                 eor=eor,
                 met_eor=(exits >= eor) if (eor is not None and exits is not None) else None,
