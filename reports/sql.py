@@ -4,7 +4,9 @@ Mirrors `reports/frames.py` step for step (see its docstring for the rules):
 
 - pairing is one window pass: per (indicator, case), events ordered by (date, starts before
   ends, id); a start pairs with the next row when that row is an end (LEAD). The sort is the
-  whole cost, one per run, and no row ever travels to Python.
+  largest cost, one per run, and no row ever travels to Python. The pairs go into a
+  temporary table (CREATE TABLE AS, which PostgreSQL may run with parallel workers; an
+  INSERT … SELECT never is) that the figures statement then reads.
 - pooling joins leaf figures to a unit closure (descendant → ancestor, built from
   Unit.path and passed in as two arrays) and aggregates per ancestor. Durations are whole
   days, so they are pooled as histograms (leaf, month, days → count) instead of one row
@@ -43,19 +45,21 @@ def _org_filter(all_organisations: bool) -> str:
     return "" if all_organisations else "AND e.organisation_id = ANY(%(orgs)s::bigint[])"
 
 
-def lead_time_sql(all_organisations: bool) -> str:
-    # only constant fragments are interpolated; every value is a bound parameter
+def pairs_sql(all_organisations: bool) -> str:
+    """Pair every start with its end into a temporary table (see write_rollups).
+
+    CREATE TABLE AS may run in parallel where INSERT … SELECT may not (PostgreSQL runs
+    any statement that writes to a table serially), so the run's big sort, the window over
+    every lead-time event, is split across the parallel workers. Event types are matched
+    through an equi-join on (type → indicator, is_end) instead of an OR join, which keeps
+    the plan parallel-safe and hashable."""
     return f"""
-WITH {CLOSURE},
-lt AS (
-    SELECT * FROM unnest(%(lt_ind)s::bigint[], %(lt_start)s::text[], %(lt_end)s::text[])
-        AS t(indicator_id, start_type, end_type)
-),
-ev AS (
-    SELECT lt.indicator_id, e.case_id, e.unit_id, e.occurred_on, e.id,
-           e.event_type = lt.end_type AS is_end
+CREATE TEMPORARY TABLE rollup_pairs AS
+WITH ev AS (
+    SELECT m.indicator_id, e.case_id, e.unit_id, e.occurred_on, e.id, m.is_end
     FROM cases_caseevent e
-    JOIN lt ON e.event_type = lt.start_type OR e.event_type = lt.end_type
+    JOIN unnest(%(lt_map_ind)s::bigint[], %(lt_map_type)s::text[], %(lt_map_end)s::boolean[])
+        AS m(indicator_id, event_type, is_end) ON m.event_type = e.event_type
     WHERE e.event_type = ANY(%(lt_types)s::text[]) {_org_filter(all_organisations)}
 ),
 seq AS (
@@ -65,14 +69,20 @@ seq AS (
            LEAD(occurred_on) OVER w AS next_on
     FROM ev
     WINDOW w AS (PARTITION BY indicator_id, case_id ORDER BY occurred_on, is_end, id)
-),
-pairs AS MATERIALIZED (
-    SELECT indicator_id, unit_id AS start_unit, occurred_on AS start_on,
-           CASE WHEN next_is_end THEN next_unit END AS end_unit,
-           CASE WHEN next_is_end THEN next_on END AS end_on
-    FROM seq
-    WHERE NOT is_end
-),
+)
+SELECT indicator_id, unit_id AS start_unit, occurred_on AS start_on,
+       CASE WHEN next_is_end THEN next_unit END AS end_unit,
+       CASE WHEN next_is_end THEN next_on END AS end_on
+FROM seq
+WHERE NOT is_end
+"""  # noqa: S608
+
+
+def lead_time_sql(all_organisations: bool) -> str:
+    # only constant fragments are interpolated; every value is a bound parameter
+    return f"""
+WITH {CLOSURE},
+pairs AS NOT MATERIALIZED (SELECT * FROM rollup_pairs),
 leaf_hist AS (
     SELECT end_unit AS unit_id, indicator_id,
            date_trunc('month', end_on::timestamp)::date AS month,
@@ -201,6 +211,9 @@ def params(
     run_id: int,
 ) -> dict:
     exploded = [(s.indicator_id, reason, s.program) for s in exits for reason in s.reasons]
+    mapping = [
+        (s.indicator_id, s.start_type, False) for s in lead_times if s.start_type != s.end_type
+    ] + [(s.indicator_id, s.end_type, True) for s in lead_times]
     return {
         "desc": [d for d, _ in closure],
         "anc": [a for _, a in closure],
@@ -209,6 +222,11 @@ def params(
         "lt_start": [s.start_type for s in lead_times],
         "lt_end": [s.end_type for s in lead_times],
         "lt_types": sorted({t for s in lead_times for t in (s.start_type, s.end_type)}),
+        # type -> (indicator, is_end); an indicator whose start and end type are the same
+        # has only its end row (an event of that type is an end, as the OR join had it)
+        "lt_map_ind": [i for i, _t, _e in mapping],
+        "lt_map_type": [t for _i, t, _e in mapping],
+        "lt_map_end": [e for _i, _t, e in mapping],
         "x_ind": [x[0] for x in exploded],
         "x_reason": [x[1] for x in exploded],
         "x_program": [x[2] for x in exploded],
@@ -234,8 +252,12 @@ def write_rollups(
             cursor.execute(exits_sql(all_organisations), values)
             written += cursor.rowcount
         if has_lead_times:
+            cursor.execute("DROP TABLE IF EXISTS rollup_pairs")
+            cursor.execute(pairs_sql(all_organisations), values)
+            cursor.execute("ANALYZE rollup_pairs")  # temp tables are never auto-analysed
             cursor.execute(lead_time_sql(all_organisations), values)
             written += cursor.rowcount
+            cursor.execute("DROP TABLE rollup_pairs")
     return written
 
 
