@@ -177,10 +177,15 @@ class CaseEvent(models.Model):
     case that moved keeps its earlier events where they happened.
     """
 
-    organisation = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # The FK indexes Django adds by default are left out where a composite index or the
+    # unique constraint already starts with the column: every index costs a million-row
+    # import time, and these four bought nothing.
+    organisation = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     event_id = models.CharField(_("händelse-id"), max_length=64)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events", db_index=False)
     event_type = models.CharField(_("händelsetyp"), max_length=32, choices=EventType.choices)
     occurred_on = models.DateField(_("datum"))
     reason = models.CharField(_("orsak"), max_length=20, choices=ExitReason.choices, blank=True)
@@ -192,7 +197,12 @@ class CaseEvent(models.Model):
     )
     source = models.CharField(_("källa"), max_length=10, choices=Source.choices)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # only read when a user is deleted (rare)
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

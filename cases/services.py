@@ -85,7 +85,7 @@ def client_case_register(
         ) from None
 
 
-def _check_event(
+def check_event(
     *,
     case: Case,
     event_type: str,
@@ -176,7 +176,7 @@ def event_log(
     with transaction.atomic():
         # Lock the case so two exits saved at once cannot both pass the same-month check.
         Case.objects.select_for_update().filter(pk=case.pk).first()
-        _check_event(
+        check_event(
             case=case,
             event_type=event_type,
             occurred_on=occurred_on,
@@ -260,7 +260,7 @@ def event_update(
         new = {field: changes.get(field, getattr(current, field)) for field in EVENT_FIELDS}
         if all(new[field] == getattr(current, field) for field in EVENT_FIELDS):
             return current
-        _check_event(
+        check_event(
             case=current.case,
             event_type=new["event_type"],
             occurred_on=new["occurred_on"],

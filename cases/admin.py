@@ -1,0 +1,146 @@
+"""Administration of clients, cases and events. Writes go through cases.services, so the
+admin path keeps the same rules (personal-number guard, dates, reasons), keeps history and
+announces events_changed like every other path."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from trelleborg.months import month_of
+from trelleborg.vocabulary import DecisionMode, EventType, Source
+
+from . import services
+from .models import Case, CaseEvent, CaseEventHistory, Client
+from .signals import announce_events_changed
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    # The ref field's validator (validate_not_personal_number) runs in the admin form.
+    list_display = ["ref", "organisation", "created_at"]
+    search_fields = ["ref"]
+    list_select_related = ["organisation"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["case_number", "client", "unit", "caseworker", "program"]
+    list_filter = ["program"]
+    search_fields = ["case_number", "client__ref"]
+    list_select_related = ["client", "unit", "caseworker"]
+    autocomplete_fields = ["client", "unit", "caseworker"]
+
+
+class HistoryInline(admin.TabularInline):
+    model = CaseEventHistory
+    extra = 0
+    can_delete = False
+    readonly_fields = ["changed_at", "changed_by", "source", "previous"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CaseEventAdminForm(forms.ModelForm):
+    """The service's rules at validation time, so the admin shows them on the form."""
+
+    class Meta:
+        model = CaseEvent
+        fields = ["case", "unit", "event_type", "occurred_on", "reason", "program",
+                  "decision_mode"]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("event_type") == EventType.DECISION and not data.get("decision_mode"):
+            data["decision_mode"] = DecisionMode.MANUAL
+        case = self.instance.case if self.instance.pk else data.get("case")
+        if self.errors or case is None:
+            return data
+        try:
+            services.check_event(
+                case=case,
+                event_type=data["event_type"],
+                occurred_on=data["occurred_on"],
+                reason=data.get("reason", ""),
+                decision_mode=data.get("decision_mode", ""),
+                program=data["program"],
+                confirm=True,
+                exclude_event=self.instance if self.instance.pk else None,
+            )
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    form = CaseEventAdminForm
+    list_display = ["event_id", "case", "unit", "event_type", "occurred_on", "reason", "source"]
+    list_filter = ["event_type", "source", "program"]
+    search_fields = ["event_id", "case__case_number", "case__client__ref"]
+    list_select_related = ["case", "unit"]
+    autocomplete_fields = ["case", "unit"]
+    date_hierarchy = "occurred_on"
+    inlines = [HistoryInline]
+    fields = [
+        "case",
+        "unit",
+        "event_type",
+        "occurred_on",
+        "reason",
+        "program",
+        "decision_mode",
+        "event_id",
+        "source",
+        "recorded_by",
+        "recorded_at",
+        "updated_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["event_id", "source", "recorded_by", "recorded_at", "updated_at"]
+        return [*readonly, "case"] if obj else readonly
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {
+            "event_type": data["event_type"],
+            "occurred_on": data["occurred_on"],
+            "reason": data["reason"],
+            "program": data["program"],
+            "decision_mode": data["decision_mode"],
+        }
+        if change:
+            updated = services.event_update(
+                event=CaseEvent.objects.get(pk=obj.pk),
+                by=request.user,
+                source=Source.ADMIN,
+                unit_id=data["unit"].pk,
+                **fields,
+            )
+        else:
+            # An event added here is attributed to the unit chosen on the form.
+            updated = services.event_log(
+                case=data["case"], by=request.user, source=Source.ADMIN, confirm=True, **fields
+            )
+            if updated.unit_id != data["unit"].pk:
+                updated = services.event_update(
+                    event=updated, by=request.user, source=Source.ADMIN, unit_id=data["unit"].pk
+                )
+        obj.pk = updated.pk
+
+    def delete_model(self, request, obj):
+        unit_id, month = obj.unit_id, month_of(obj.occurred_on)
+        super().delete_model(request, obj)
+        announce_events_changed(unit_ids=[unit_id], months=[month])
+
+    def delete_queryset(self, request, queryset):
+        touched = list(queryset.values_list("unit_id", "occurred_on"))
+        super().delete_queryset(request, queryset)
+        announce_events_changed(
+            unit_ids={u for u, _d in touched}, months={month_of(d) for _u, d in touched}
+        )
