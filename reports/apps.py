@@ -12,3 +12,9 @@ class ReportsConfig(AppConfig):
         from . import receivers
 
         events_changed.connect(receivers.on_events_changed, dispatch_uid="reports.refresh")
+
+        from goals.demo import register_demo_step
+
+        from .demo import rollup_step
+
+        register_demo_step(90, "reports", rollup_step)

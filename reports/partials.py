@@ -1,0 +1,118 @@
+"""The htmx partials the goals pages compose (DESIGN.md "Architecture": a lower app's page
+shows a higher app's figures through a partial served by the higher app).
+
+Each view: access helper (404 out of reach) → selector → the `_` template. Without an
+HX-Request header the same fragment is wrapped in a full page, so no-JS links work.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+
+from goals.access import CLIENT_ROLES, get_unit_for_user
+from goals.models import Indicator, YearGoal
+from trelleborg.months import current_month, parse_month
+
+from . import selectors
+
+
+def _month(text: str):
+    try:
+        return parse_month(text)
+    except ValueError:
+        raise Http404("Not a month") from None
+
+
+def _render(request: HttpRequest, template: str, title: str, context: dict) -> HttpResponse:
+    if request.headers.get("HX-Request") == "true":
+        return render(request, template, context)
+    return render(
+        request,
+        "reports/partial_page.html",
+        {**context, "partial_template": template, "page_title": title},
+    )
+
+
+@login_required
+def recent_outcomes(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code)
+    m = _month(month)
+    rows = selectors.recent_outcomes(unit, m)
+    return _render(
+        request,
+        "reports/_recent_outcomes.html",
+        _("Senaste utfall"),
+        {"unit": unit, "month": m, "rows": rows},
+    )
+
+
+@login_required
+def record_month(request: HttpRequest, unit_code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code)
+    record = selectors.record_month(unit)
+    return _render(
+        request,
+        "reports/_record_month.html",
+        _("Rekordmånad"),
+        {"unit": unit, "record": record},
+    )
+
+
+@login_required
+def pace(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code)
+    m = _month(month)
+    return _render(
+        request,
+        "reports/_pace.html",
+        _("Takt mot årsmålet"),
+        {"unit": unit, "month": m, "pace": selectors.pace(unit, m)},
+    )
+
+
+@login_required
+def baseline(request: HttpRequest, unit_code: str, indicator: str, year: int) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code)
+    ind = get_object_or_404(
+        Indicator, code=indicator, kind__in=[Indicator.Kind.EXITS, Indicator.Kind.LEAD_TIME]
+    )
+    value = selectors.baseline_value(unit, ind, year)
+    goals = [
+        (goal, selectors.goal_target(goal, value))
+        for goal in YearGoal.objects.filter(unit=unit, indicator=ind, baseline_year=year).order_by(
+            "year"
+        )
+    ]
+    return _render(
+        request,
+        "reports/_baseline.html",
+        _("Basår"),
+        {"unit": unit, "indicator": ind, "year": year, "value": value, "goals": goals},
+    )
+
+
+@login_required
+def followup(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=CLIENT_ROLES)
+    m = _month(month)
+    return _render(
+        request,
+        "reports/_followup.html",
+        _("Uppföljning"),
+        {"unit": unit, "month": m, "f": selectors.followup(unit, m)},
+    )
+
+
+@login_required
+def hit_rate(request: HttpRequest, unit_code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, unit_code, roles=CLIENT_ROLES)
+    rows, group = selectors.hit_rate(unit, current_month())
+    return _render(
+        request,
+        "reports/_hit_rate.html",
+        _("Träffsäkerhet"),
+        {"unit": unit, "rows": rows, "group": group},
+    )

@@ -1,0 +1,265 @@
+"""Named reads for the goals pages' partials (and anyone else): figures of ONE unit.
+
+Exits and lead times come from the rollup tables (pooled over the unit's subtree); EOR and
+individual targets are the unit's own (goals tables). Only `baseline_lead_time` and the
+follow-up/hit-rate functions read events: a year's pooled median is not derivable from
+monthly rollups, and the follow-up is client-level by nature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from cases.models import CaseEvent
+from goals.models import Indicator, NamedClient, Unit, YearGoal
+from trelleborg.months import add_months, months_between
+from trelleborg.stats import percentile
+from trelleborg.vocabulary import COUNTING_EXIT_REASONS
+
+from . import frames
+from .models import Rollup
+from .report import eor_in_force, targets_sum
+
+EXITS_CODE = "avslut"
+
+
+def monthly_exits(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """Counted exits (indicator `avslut`) per month, 0 for months without a row."""
+    rows = dict(
+        Rollup.objects.for_unit(unit)
+        .for_indicator(EXITS_CODE)
+        .in_months(first, last)
+        .values_list("month", "count")
+    )
+    return {m: rows.get(m, 0) for m in months_between(first, last)}
+
+
+@dataclass(frozen=True)
+class OutcomeMonth:
+    month: dt.date
+    exits: int
+    eor: int | None
+    targets_sum: int | None
+
+    @property
+    def met_eor(self) -> bool | None:
+        return None if self.eor is None else self.exits >= self.eor
+
+
+def recent_outcomes(unit: Unit, month: dt.date, n: int = 6) -> list[OutcomeMonth]:
+    """The `n` months before `month`, oldest first: exits vs EOR vs sum of targets."""
+    first, last = add_months(month, -n), add_months(month, -1)
+    months = months_between(first, last)
+    exits = monthly_exits(unit, first, last)
+    eors, targets = eor_in_force(unit, months), targets_sum(unit, months)
+    return [OutcomeMonth(m, exits[m], eors.get(m), targets.get(m)) for m in months]
+
+
+def record_month(unit: Unit) -> tuple[dt.date, int] | None:
+    """The all-time month with the most counted exits (the earliest, on a tie)."""
+    row = (
+        Rollup.objects.for_unit(unit)
+        .for_indicator(EXITS_CODE)
+        .filter(count__gt=0)
+        .order_by("-count", "month")
+        .values_list("month", "count")
+        .first()
+    )
+    return row
+
+
+def year_exits(unit: Unit, year: int) -> int:
+    total = (
+        Rollup.objects.for_unit(unit)
+        .for_indicator(EXITS_CODE)
+        .in_year(year)
+        .aggregate(total=Sum("count"))["total"]
+    )
+    return total or 0
+
+
+def goal_target(goal: YearGoal, baseline_value: float | None) -> float | None:
+    """Absolute target, or baseline value × factor (None without a baseline value)."""
+    if goal.target is not None:
+        return float(goal.target)
+    if baseline_value is None or goal.factor is None:
+        return None
+    return baseline_value * float(goal.factor)
+
+
+@dataclass(frozen=True)
+class Pace:
+    goal: float | None
+    year_to_date: int
+    months_done: int
+    remaining_months: int
+    needed_per_month: float | None  # None without a goal
+    projected: float | None  # None before any month is done
+
+
+def pace(unit: Unit, month: dt.date) -> Pace:
+    """For the meeting on `month`: exits in the year's months before it, against the year
+    goal of `avslut`; what each remaining month (this one included) needs; and the year end
+    if the pace so far held."""
+    done = months_between(dt.date(month.year, 1, 1), month)[:-1]
+    ytd = sum(monthly_exits(unit, done[0], done[-1]).values()) if done else 0
+    goal = YearGoal.objects.filter(unit=unit, indicator__code=EXITS_CODE, year=month.year).first()
+    target = None
+    if goal is not None:
+        baseline = year_exits(unit, goal.baseline_year) if goal.baseline_year else None
+        target = goal_target(goal, baseline)
+    remaining = 12 - len(done)
+    needed = None if target is None else max(target - ytd, 0) / remaining
+    projected = ytd * 12 / len(done) if done else None
+    return Pace(target, ytd, len(done), remaining, needed, projected)
+
+
+def baseline_lead_time(unit: Unit, indicator: Indicator, year: int) -> tuple[int, float | None]:
+    """(n, pooled median) of the lead times ending in `year` in the unit's subtree.
+
+    Read from events through the same pairing as the rollups (pandas path): a year's
+    pooled median cannot be assembled from monthly medians."""
+    spec = frames.LeadTimeSpec(indicator.pk, indicator.start_event_type, indicator.end_event_type)
+    rows = CaseEvent.objects.filter(
+        organisation__code=unit.root_code,
+        event_type__in=[spec.start_type, spec.end_type],
+    ).values_list("id", "case_id", "unit_id", "event_type", "occurred_on", "reason", "program")
+    pairs = frames.pair_starts(frames.events_frame(rows), spec)
+    subtree = set(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+    lo = frames.day_number(dt.date(year, 1, 1))
+    hi = frames.day_number(dt.date(year, 12, 31))
+    ended = pairs[
+        (pairs["end_day"] >= lo) & (pairs["end_day"] <= hi) & pairs["end_unit"].isin(subtree)
+    ]
+    days = (ended["end_day"] - ended["start_day"]).tolist()
+    return len(days), percentile(days, 0.5)
+
+
+def baseline_value(unit: Unit, indicator: Indicator, year: int) -> float | None:
+    """The baseline year's value DESIGN.md relative goals use: exits → the year's total;
+    lead time → the year's pooled median."""
+    if indicator.kind == Indicator.Kind.EXITS:
+        if indicator.code == EXITS_CODE:
+            return float(year_exits(unit, year))
+        total = (
+            Rollup.objects.for_unit(unit)
+            .for_indicator(indicator)
+            .in_year(year)
+            .aggregate(total=Sum("count"))["total"]
+        )
+        return float(total or 0)
+    if indicator.kind == Indicator.Kind.LEAD_TIME:
+        return baseline_lead_time(unit, indicator, year)[1]
+    return None
+
+
+# --- Client level: follow-up and forecast hit rate (client roles only) ----------------------
+
+
+def counted_exit_refs(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date, set[str]]:
+    """Client refs with an exit to work or studies in the unit's subtree, per month."""
+    rows = CaseEvent.objects.filter(
+        unit__path__startswith=unit.path,
+        event_type="exit",
+        reason__in=COUNTING_EXIT_REASONS,
+        occurred_on__gte=first,
+        occurred_on__lt=add_months(last, 1),
+    ).values_list("occurred_on", "case__client__ref")
+    out: dict[dt.date, set[str]] = defaultdict(set)
+    for day, ref in rows:
+        out[day.replace(day=1)].add(ref)
+    return out
+
+
+@dataclass(frozen=True)
+class CaseworkerHits:
+    caseworker: object
+    named: int
+    hits: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.hits / self.named if self.named else None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    month: dt.date
+    exits: int
+    eor: int | None
+    targets_sum: int | None
+    named_exited: list[tuple[str, object]]  # (client ref, caseworker)
+    named_not_exited: list[tuple[str, object]]
+    unforeseen: list[str]  # exited, nobody named them
+    per_caseworker: list[CaseworkerHits]
+
+
+def named_by_caseworker(unit: Unit, first: dt.date, last: dt.date):
+    """(month, caseworker, client ref) of every named client of the unit in the months."""
+    return list(
+        NamedClient.objects.filter(
+            target__unit=unit, target__month__gte=first, target__month__lte=last
+        )
+        .select_related("target__caseworker")
+        .values_list("target__month", "target__caseworker", "client_ref")
+    )
+
+
+def followup(unit: Unit, month: dt.date) -> FollowUp:
+    exits = monthly_exits(unit, month, month)[month]
+    exited = counted_exit_refs(unit, month, month).get(month, set())
+    named = named_by_caseworker(unit, month, month)
+    users = _users({cw for _, cw, _ in named})
+    named_refs = {ref for _, _, ref in named}
+    per: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    hit, miss = [], []
+    for _, cw, ref in named:
+        per[cw][0] += 1
+        if ref in exited:
+            per[cw][1] += 1
+            hit.append((ref, users[cw]))
+        else:
+            miss.append((ref, users[cw]))
+    return FollowUp(
+        month=month,
+        exits=exits,
+        eor=eor_in_force(unit, [month]).get(month),
+        targets_sum=targets_sum(unit, [month]).get(month),
+        named_exited=sorted(hit, key=lambda x: x[0]),
+        named_not_exited=sorted(miss, key=lambda x: x[0]),
+        unforeseen=sorted(exited - named_refs),
+        per_caseworker=_hits(per, users),
+    )
+
+
+def hit_rate(
+    unit: Unit, month: dt.date, n: int = 12
+) -> tuple[list[CaseworkerHits], CaseworkerHits]:
+    """Forecast hit rate over the `n` months before `month`: per caseworker and the group
+    (named clients who exited in the month they were named for / named clients)."""
+    first, last = add_months(month, -n), add_months(month, -1)
+    exited = counted_exit_refs(unit, first, last)
+    named = named_by_caseworker(unit, first, last)
+    users = _users({cw for _, cw, _ in named})
+    per: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for m, cw, ref in named:
+        per[cw][0] += 1
+        per[cw][1] += ref in exited.get(m, set())
+    rows = _hits(per, users)
+    group = CaseworkerHits(None, sum(r.named for r in rows), sum(r.hits for r in rows))
+    return rows, group
+
+
+def _users(ids: set[int]) -> dict[int, object]:
+    from django.contrib.auth import get_user_model
+
+    return {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+
+
+def _hits(per: dict[int, list[int]], users: dict[int, object]) -> list[CaseworkerHits]:
+    rows = [CaseworkerHits(users[cw], named, hits) for cw, (named, hits) in per.items()]
+    return sorted(rows, key=lambda r: r.caseworker.get_full_name() or r.caseworker.username)
