@@ -677,6 +677,11 @@ def _import(
         if stager.count and not stopped:
             if _is_postgres():
                 cursor.execute("ANALYZE cases_import_stage")  # temp tables are never auto-analysed
+                if stager.count > 50_000:
+                    # Set-based statements over a big staging table want hash joins; one
+                    # misestimated nested loop turns seconds into hours. Small imports keep
+                    # the planner's index lookups. SET LOCAL ends with the transaction.
+                    cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute(
                 "CREATE INDEX cases_import_stage_key ON cases_import_stage (org_id, event_id)"
             )

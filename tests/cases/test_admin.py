@@ -13,7 +13,12 @@ def test_admin_refuses_personal_number_as_client_ref(client, ada, org):
     client.force_login(ada)
     response = client.post(
         reverse("admin:cases_client_add"),
-        {"organisation": org["root"].pk, "ref": "19900101-1234", "created_at_0": "", "created_at_1": ""},
+        {
+            "organisation": org["root"].pk,
+            "ref": "19900101-1234",
+            "created_at_0": "",
+            "created_at_1": "",
+        },
     )
     assert response.status_code == 200
     assert "personnummer" in response.content.decode()
