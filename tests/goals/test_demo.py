@@ -13,6 +13,13 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
+@pytest.fixture(autouse=True)
+def _organisation_step_only(monkeypatch):
+    # The other apps' steps (years of case events) have their own tests; these test the
+    # registry and the organisation, and must stay fast.
+    monkeypatch.setattr(demo, "_steps", {"organisation": demo._steps["organisation"]})
+
+
 def wipe():
     from cases.models import Case, CaseEvent, Client  # the cases demo step's rows protect units
 
