@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The measurements of BENCHMARKS.md, in order, on throwaway PostgreSQL 15 + Redis started
+# exactly as CI starts them (scripts/services.sh). Results: printed, and JSON in bench/out/.
+#
+#   bench/national.sh [PRESET]        # default: national
+#
+# Takes about 15 minutes on the 2-core machine; needs ~6 GB of free disk for the cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-national}
+py=.venv/bin/python
+
+eval "$(scripts/services.sh start)"
+trap 'scripts/services.sh stop "$EOR_SERVICES_DIR"' EXIT
+export DEBUG=false SECRET_KEY=benchmark-only-key-not-for-any-deployment-0123456789
+export ALLOWED_HOSTS=127.0.0.1,localhost,testserver SECURE_SSL_REDIRECT=false
+mkdir -p bench/out
+echo "== $(date -u) $(uptime)"
+$py manage.py migrate --no-input -v0
+echo "== generate_synthetic --preset $preset"
+/usr/bin/time -f "generate_synthetic: %e s wall, %M KB max RSS" \
+    $py manage.py generate_synthetic --preset "$preset" --seed 1 2>&1 | tee bench/out/generate.txt
+$py -m bench.rollup --json
+$py -m bench.pages --json
+$py -m bench.incremental --json
+$py -m bench.http_exits --json
+$py -m bench.import_throughput --json
+# pandas holds every event of its scope in memory: the 30 largest organisations.
+$py -m bench.pandas_vs_sql --organisations 30 --json
+echo "== done $(date -u) $(uptime)"
