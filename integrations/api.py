@@ -152,12 +152,21 @@ class LeadTimeOut(Schema):
     open: int
 
 
+class ReturnRateOut(Schema):
+    clients: int = Field(description="Clients who exited to work or studies in the month.")
+    returned: int = Field(description="Of them, with a new application within 12 months.")
+    final: bool = Field(description="Whether the 12 months after the month have passed.")
+    rate: float | None = Field(description="Share without a new application; null until final.")
+
+
 class MonthOut(Schema):
     month: str = Field(description="YYYY-MM")
     exits_work: int
     exits_studies: int
     exits_total: int = Field(description="Exits that count toward the EOR (work, studies).")
     lead_times: dict[str, LeadTimeOut]
+    decisions: dict[str, int] = Field(description="Decision events by decision_mode.")
+    return_rate: ReturnRateOut
 
 
 class FiguresOut(Schema):

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import Unit
+from goals.models import Indicator, Unit
+from trelleborg.vocabulary import DecisionMode
 
 municipality_code_validator = RegexValidator(
     r"^\d{4}$", _("Kommunkoden har fyra siffror, som i Kolada (Trelleborg: 1287).")
@@ -216,3 +217,97 @@ class ApiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.endpoint} {self.status}"
+
+
+# --- Figures beyond the rollups: decision mode, return rate, yearly lead times ---------------
+# Derived tables like reports' rollups: pooled over the unit's subtree, sparse (no row means
+# zero), rewritten whole per organisation by integrations.compute. Nothing else writes them.
+
+
+class DecisionModeFigure(models.Model):
+    """Decisions of one mode in a unit's subtree and month, and utredningstid by that mode.
+
+    `decisions` counts decision events of the mode dated in the month (the decision's unit);
+    `n`, `median`, `p90` are the application_received → decision durations (days) whose
+    decision, of this mode, falls in the month (DESIGN.md pairing and attribution).
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    mode = models.CharField(max_length=12, choices=DecisionMode.choices)
+    decisions = models.PositiveIntegerField(default=0)
+    n = models.PositiveIntegerField(default=0)
+    median = models.FloatField(null=True, blank=True)
+    p90 = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit", "month", "mode"]
+        verbose_name = _("beslutssätt per månad")
+        verbose_name_plural = _("beslutssätt per månad")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "mode"], name="integrations_modefigure_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(median__isnull=True, p90__isnull=True)
+                | Q(median__isnull=False, p90__isnull=False, n__gt=0),
+                name="integrations_modefigure_percentiles_need_n",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.mode}: {self.decisions}"
+
+
+class ReturnRateFigure(models.Model):
+    """Clients who exited to work or studies in a unit's subtree and month (`clients`), and
+    how many of them had a new application_received within 12 months of the exit
+    (`returned`). The month's rate is final once its 12 months have passed (`is_final`)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    clients = models.PositiveIntegerField()
+    returned = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit", "month"]
+        verbose_name = _("återkomst per månad")
+        verbose_name_plural = _("återkomst per månad")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="integrations_return_unique"),
+            models.CheckConstraint(
+                condition=Q(returned__lte=models.F("clients")),
+                name="integrations_return_at_most_clients",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m}: {self.returned}/{self.clients}"
+
+
+class YearLeadTime(models.Model):
+    """A lead-time indicator over a whole year for a unit's subtree: n, median and p90 of the
+    pooled durations ending in the year (a year's median is not a median of monthly ones)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    n = models.PositiveIntegerField()
+    median = models.FloatField()
+    p90 = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit", "indicator", "year"]
+        verbose_name = _("ledtid per år")
+        verbose_name_plural = _("ledtid per år")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "year"], name="integrations_yearlead_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.indicator_id} {self.year}: {self.median}"

@@ -22,4 +22,5 @@ urlpatterns = [
     path("mal/", include("goals.urls")),
     path("api/", api.urls),
     path("logg/", include("audit.urls")),
+    path("integrationer/", include("integrations.urls")),
 ]

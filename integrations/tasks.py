@@ -1,0 +1,43 @@
+"""Keep integrations' figures fresh: after every change to events, recompute the
+organisations touched (thin task: takes ids, loads, calls the service; safe to run twice)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+
+from goals.models import Unit
+
+from .compute import extras_recompute
+
+# A burst of changes (a robot posting batch after batch) becomes one recomputation: the
+# first change schedules it a moment later, the rest find it already scheduled.
+COALESCE_SECONDS = 2
+
+
+def _pending_key(organisation_id: int) -> str:
+    return f"integrations:figures-pending:{organisation_id}"
+
+
+@shared_task(name="integrations.refresh_figures", acks_late=True)
+def refresh_figures(organisation_id: int) -> dict[str, int]:
+    cache.delete(_pending_key(organisation_id))
+    organisation = Unit.objects.filter(pk=organisation_id, parent__isnull=True).first()
+    if organisation is None:
+        return {}
+    return extras_recompute(organisation=organisation)
+
+
+def schedule_refresh(*, unit_ids) -> None:
+    """Schedule a recomputation of every organisation the units belong to."""
+    roots = {
+        path.strip("/").split("/")[0]
+        for path in Unit.objects.filter(pk__in=list(unit_ids)).values_list("path", flat=True)
+    }
+    for organisation_id in Unit.objects.filter(code__in=roots).values_list("pk", flat=True):
+        if cache.add(_pending_key(organisation_id), 1, timeout=60):
+            refresh_figures.apply_async((organisation_id,), countdown=COALESCE_SECONDS)
+
+
+def on_events_changed(sender, *, unit_ids, months, **kwargs) -> None:
+    schedule_refresh(unit_ids=unit_ids)
