@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import DatabaseError
 
 from goals.models import Unit
 
@@ -19,7 +20,17 @@ def _pending_key(organisation_id: int) -> str:
     return f"integrations:figures-pending:{organisation_id}"
 
 
-@shared_task(name="integrations.refresh_figures", acks_late=True)
+@shared_task(
+    name="integrations.refresh_figures",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+    soft_time_limit=600,
+    time_limit=660,
+)
 def refresh_figures(organisation_id: int) -> dict[str, int]:
     cache.delete(_pending_key(organisation_id))
     organisation = Unit.objects.filter(pk=organisation_id, parent__isnull=True).first()
