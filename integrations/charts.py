@@ -118,6 +118,8 @@ def mode_share_figure(rows: Sequence[ModeMonth]) -> go.Figure:
                 "overlaying": "y",
                 "side": "right",
                 "range": [0, 100],
+                "tickmode": "linear",
+                "dtick": 20,
                 "showgrid": False,
             },
         )

@@ -1,14 +1,23 @@
-"""The integrations demo step (order 95): a comparison group and recorded Kolada values.
+"""The integrations demo step (order 95): a comparison group, recorded Kolada values, and
+some clients coming back after an exit.
 
-The values come from `fixtures/kolada_demo.json`, demo data in Kolada's recorded response
-format (see fixtures/README.md), imported by the same code path as `import_kolada`.
+The Kolada values come from `fixtures/kolada_demo.json`, demo data in Kolada's recorded
+response format (see fixtures/README.md), imported by the same code path as
+`import_kolada`. So that the return rate has something to show, about one in seven clients
+who exited to work or studies applies again within a year (a new case, through the event
+import like the rest of the demo).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from pathlib import Path
 
-from goals.demo import DEMO_ROOT_CODE, DemoContext
+from cases.importing import import_rows
+from cases.models import CaseEvent
+from goals.demo import DEMO_ROOT_CODE, SEED, DemoContext
+from trelleborg.vocabulary import COUNTING_EXIT_REASONS, EventType, Source
 
 from .kolada import load_saved_response
 from .models import ComparisonGroup, ComparisonMember
@@ -25,6 +34,45 @@ COMPARISON_GROUP = [
     ("1293", "Hässleholm"),
     ("0000", "Riket"),
 ]
+
+
+RETURN_SHARE = 0.15
+
+
+def _returns(ctx: DemoContext, organisation) -> int:
+    """New applications from some clients who exited; deterministic, so loading twice
+    changes nothing (same event ids, same values)."""
+    rng = random.Random(f"{SEED}-returns")
+    exits = (
+        CaseEvent.objects.filter(
+            organisation=organisation,
+            event_type=EventType.EXIT,
+            reason__in=COUNTING_EXIT_REASONS,
+        )
+        .order_by("occurred_on", "id")
+        .values_list("case__client__ref", "unit__code", "occurred_on")
+    )
+    rows = []
+    for n, (ref, unit, day) in enumerate(exits):
+        back = day + dt.timedelta(days=rng.randint(20, 330))
+        if rng.random() >= RETURN_SHARE or back > ctx.today:
+            continue
+        rows.append(
+            {
+                "event_id": f"demo-return-{n}",
+                "case_id": f"RET-{n:06d}",
+                "client_ref": ref,
+                "unit": unit,
+                "event_type": EventType.APPLICATION_RECEIVED,
+                "occurred_on": back.isoformat(),
+            }
+        )
+    if not rows:
+        return 0
+    result = import_rows(rows, source=Source.DEMO, user=None)
+    if not result.ok:
+        raise RuntimeError("; ".join(result.error_lines()[:5]))
+    return result.new
 
 
 def load(ctx: DemoContext) -> None:
@@ -44,3 +92,4 @@ def load(ctx: DemoContext) -> None:
         municipalities=codes,
     )
     ctx.log(f"    Kolada (inspelat demoformat): {result.created + result.updated} värden")
+    ctx.log(f"    {_returns(ctx, organisation)} klienter söker igen efter avslut")

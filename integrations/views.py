@@ -142,7 +142,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
             "own_years": [
                 {
                     "year": year,
-                    "exits": exits.get(year, 0),
+                    "exits": exits.get(year),  # None: no figures that year
                     "returns": charts.year_return(returns.get(year, []), year=year, today=today()),
                 }
                 for year in years
