@@ -50,10 +50,10 @@ def _returns(ctx: DemoContext, organisation) -> int:
             reason__in=COUNTING_EXIT_REASONS,
         )
         .order_by("occurred_on", "id")
-        .values_list("case__client__ref", "unit__code", "occurred_on")
+        .values_list("case__client__ref", "unit__code", "occurred_on", "case__caseworker__username")
     )
     rows = []
-    for n, (ref, unit, day) in enumerate(exits):
+    for n, (ref, unit, day, caseworker) in enumerate(exits):
         back = day + dt.timedelta(days=rng.randint(20, 330))
         if rng.random() >= RETURN_SHARE or back > ctx.today:
             continue
@@ -63,6 +63,7 @@ def _returns(ctx: DemoContext, organisation) -> int:
                 "case_id": f"RET-{n:06d}",
                 "client_ref": ref,
                 "unit": unit,
+                "caseworker": caseworker or "",  # back to the caseworker they had
                 "event_type": EventType.APPLICATION_RECEIVED,
                 "occurred_on": back.isoformat(),
             }
