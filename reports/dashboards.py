@@ -21,11 +21,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from goals.access import units_for, visible_units
-from goals.models import Indicator, MonthFollowUp, Unit
-from trelleborg.months import add_months, current_month, format_month, parse_month, today
+from goals.models import Indicator, IndividualTarget, MonthFollowUp, Unit
+from trelleborg.months import (
+    add_months,
+    current_month,
+    format_month,
+    months_of_year,
+    parse_month,
+    today,
+)
 from trelleborg.vocabulary import Role
 
-from . import charts, figures
+from . import charts, figures, selectors
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -399,6 +406,74 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
             )
         )
     return rows
+
+
+# --- Forecast hit rate over time per group ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HitCell:
+    named: int
+    hits: int | None  # None when hidden by the small-number rule
+    rate: float | None  # 0..1; None without named clients or when hidden
+    masked: bool
+
+
+@login_required
+@require_GET
+def hit_rate(request: HttpRequest) -> HttpResponse:
+    """Per group (unit) and month of a year: named clients who exited to work or studies in
+    the month they were named for / named clients. Counts and rates only, never a client, so
+    leadership may read it; outside the unit a rate over fewer named clients than the
+    small-number threshold is not shown."""
+    units = sorted(visible_units(request.user), key=lambda u: u.path)
+    unit = _pick_unit(units, request.GET.get("unit"))
+    try:
+        year = _year(request.GET.get("year"), today().year)
+    except BadParameter as exc:
+        return _bad_request(request, str(exc))
+    subtree = [u for u in units if u.path.startswith(unit.path)]
+    position = charts.year_position(year, today())
+    months = months_of_year(year)[: position.months_with_data]
+    hits = selectors.hit_rate_by_group(subtree, months[0], months[-1]) if months else {}
+    groups = [u for u in subtree if u.pk in hits]
+    min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
+    cells: dict[tuple[int, dt.date], HitCell] = {}
+    for group in groups:
+        full = figures.sees_in_full(request.user, group)
+        for month, h in hits[group.pk].items():
+            masked = h.named < min_n and not full
+            cells[(group.pk, month)] = HitCell(
+                h.named, None if masked else h.hits, None if masked else h.rate, masked
+            )
+    table = [{"month": m, "cells": [cells.get((g.pk, m)) for g in groups]} for m in months]
+    frame = charts.hit_rate_frame(
+        {g.code: {m: c.rate for (pk, m), c in cells.items() if pk == g.pk} for g in groups},
+        months,
+    )
+    years = IndividualTarget.objects.filter(unit__in=[u.pk for u in subtree]).dates("month", "year")
+    context = {
+        "units": units,
+        "unit": unit,
+        "year": year,
+        "years": _years_offered(list(years), year),
+        "groups": groups,
+        "table": table,
+        "min_n": min_n,
+        "any_masked": any(c.masked for c in cells.values()),
+        "charts": [
+            Chart(
+                "fig-hit-rate",
+                charts.figure_json(
+                    charts.hit_rate_figure(frame, names={g.code: g.name for g in groups})
+                ),
+                _("Diagram: träffsäkerhet i prognosen per grupp och månad"),
+            )
+        ]
+        if groups
+        else [],
+    }
+    return _render_page(request, "reports/hit_rate.html", "hit-rate-page", context)
 
 
 # --- Printable monthly report -----------------------------------------------------------------

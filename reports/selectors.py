@@ -263,3 +263,52 @@ def _users(ids: set[int]) -> dict[int, object]:
 def _hits(per: dict[int, list[int]], users: dict[int, object]) -> list[CaseworkerHits]:
     rows = [CaseworkerHits(users[cw], named, hits) for cw, (named, hits) in per.items()]
     return sorted(rows, key=lambda r: r.caseworker.get_full_name() or r.caseworker.username)
+
+
+# --- Forecast hit rate over time per group (aggregates only: the hit-rate dashboard) --------
+
+
+@dataclass(frozen=True)
+class GroupMonthHits:
+    named: int
+    hits: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.hits / self.named if self.named else None
+
+
+def hit_rate_by_group(
+    units: list[Unit], first: dt.date, last: dt.date
+) -> dict[int, dict[dt.date, GroupMonthHits]]:
+    """Per unit (group) id and month: clients named in the unit's plans for the month, and
+    how many of them exited to work or studies in that month in the unit's subtree.
+
+    `units` must be closed under "below" (a subtree): a group's exits are looked for in the
+    units below it too. Two queries whatever the size; only counts leave this function."""
+    ids = [u.pk for u in units]
+    named = NamedClient.objects.filter(
+        target__unit__in=ids, target__month__gte=first, target__month__lte=last
+    ).values_list("target__unit_id", "target__month", "client_ref")
+    exit_rows = CaseEvent.objects.filter(
+        unit__in=ids,
+        event_type="exit",
+        reason__in=COUNTING_EXIT_REASONS,
+        occurred_on__gte=first,
+        occurred_on__lt=add_months(last, 1),
+    ).values_list("unit_id", "occurred_on", "case__client__ref")
+    paths = {u.pk: u.path for u in units}
+    # (month, ref) -> paths of the units it exited in; a group matches paths under its own.
+    exited: dict[tuple[dt.date, str], list[str]] = defaultdict(list)
+    for unit_id, day, ref in exit_rows:
+        exited[(day.replace(day=1), ref)].append(paths[unit_id])
+    counts: dict[int, dict[dt.date, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for unit_id, month, ref in named:
+        cell = counts[unit_id][month]
+        cell[0] += 1
+        path = paths[unit_id]
+        cell[1] += any(p.startswith(path) for p in exited.get((month, ref), ()))
+    return {
+        unit_id: {m: GroupMonthHits(n, h) for m, (n, h) in months.items()}
+        for unit_id, months in counts.items()
+    }

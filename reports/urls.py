@@ -10,6 +10,7 @@ urlpatterns = [
     # Dashboards (reports/dashboards.py)
     path("", dashboards.unit_dashboard, name="dashboard"),
     path("oversikt/", dashboards.overview, name="overview"),
+    path("traffsakerhet/", dashboards.hit_rate, name="hit_rate"),
     path("manadsrapport/", dashboards.monthly_report, name="monthly_report"),
     path("export/", exports.export_monthly, name="export"),
     # Partials the goals pages compose (reports/partials.py); full pages without htmx
