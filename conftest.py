@@ -41,6 +41,37 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+# Data migrations that seed rows every installation has (the built-in indicators).
+_SEED_MIGRATIONS = (
+    "goals.migrations.0002_seed_indicators",
+    "integrations.migrations.0004_seed_return_rate_indicator",
+)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows_survive_flushes(request):
+    """A transactional test ends with a flush, which also empties the rows that data
+    migrations seeded; put them back for the next one (serialized_rollback would, but it
+    collides with the content types that the flush's post_migrate re-creates)."""
+    if not _is_transactional(request):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for name in _SEED_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

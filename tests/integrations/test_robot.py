@@ -72,7 +72,7 @@ def test_a_robot_posts_a_day_and_reads_it_back(client, robot, django_capture_on_
 
 @pytest.mark.services
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_robot_sees_its_day_through_the_real_worker_within_seconds(
     celery_worker_process, client, robot
 ):

@@ -31,12 +31,10 @@ from tests.plugins.celery_worker import worker_database_url
 from tests.reports.test_compute import generate, naive_expected, table_figures
 from trelleborg.months import current_month, months_between, today
 
-# serialized_rollback: the built-in indicators (a data migration) survive other
-# transactional tests' flushes
 pytestmark = [
     pytest.mark.services,
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 ROOT = Path(__file__).resolve().parents[2]
 
