@@ -190,7 +190,18 @@ def _exits_context(unit, indicator, year, rows, position) -> dict:
 
 
 def _lead_time_context(unit, indicator, year, rows, context) -> dict:
-    goal = figures.lead_goal(figures.year_goals([unit], indicator, year).get(unit.pk))
+    goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
+    baseline_n, baseline_median = 0, None
+    if goal_row is not None and goal_row.target is None and goal_row.baseline_year:
+        # A relative goal needs the baseline year's pooled median: read from events (one
+        # query; the visible units already hold the subtree, closed under "below").
+        subtree = {u.pk for u in context["units"] if u.path.startswith(unit.path)}
+        baseline_n, baseline_median = selectors.baseline_lead_time(
+            unit, indicator, goal_row.baseline_year, subtree_ids=subtree
+        )
+        if not charts.percentiles_shown(baseline_n, min_n=context["min_n"], full=context["full"]):
+            baseline_median = None  # the small-number rule covers the baseline too
+    goal = figures.lead_goal(goal_row, baseline_median)
     months = figures.lead_months(rows)
     frame = charts.lead_time_frame(
         year=year,
@@ -220,6 +231,8 @@ def _lead_time_context(unit, indicator, year, rows, context) -> dict:
         "frame": records,
         "goal": goal,
         "baseline_year": baseline_year,
+        "baseline_n": baseline_n,
+        "baseline_median": baseline_median,
         "latest": latest,
         "any_masked": any(r["masked"] for r in records),
         "charts": [

@@ -231,14 +231,15 @@ def exits_goal(goal: YearGoal | None, baseline_total: int | None) -> Goal | None
     )
 
 
-def lead_goal(goal: YearGoal | None) -> Goal | None:
-    """A lead-time year goal. A relative one needs the baseline year's POOLED median, which
-    monthly rollups cannot give (a median of monthly medians is not it), so its target stays
-    None and the page says the goal is relative instead of drawing a wrong line."""
+def lead_goal(goal: YearGoal | None, baseline_median: float | None = None) -> Goal | None:
+    """A lead-time (or manual) year goal. A relative one is the baseline year's POOLED
+    median × factor: monthly rollups cannot give that median (a median of monthly medians is
+    not it), so the caller reads it (`selectors.baseline_lead_time`) and passes it; without
+    it the target stays None and the page says the goal is relative."""
     if goal is None:
         return None
     return Goal(
-        target=float(goal.target) if goal.target is not None else None,
+        target=goal_target(target=goal.target, baseline_value=baseline_median, factor=goal.factor),
         baseline_year=goal.baseline_year,
         factor=float(goal.factor) if goal.factor is not None else None,
         absolute=goal.target is not None,

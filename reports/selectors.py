@@ -118,18 +118,26 @@ def pace(unit: Unit, month: dt.date) -> Pace:
     return Pace(target, ytd, len(done), remaining, needed, projected)
 
 
-def baseline_lead_time(unit: Unit, indicator: Indicator, year: int) -> tuple[int, float | None]:
+def baseline_lead_time(
+    unit: Unit, indicator: Indicator, year: int, *, subtree_ids: set[int] | None = None
+) -> tuple[int, float | None]:
     """(n, pooled median) of the lead times ending in `year` in the unit's subtree.
 
     Read from events through the same pairing as the rollups (pandas path): a year's
-    pooled median cannot be assembled from monthly medians."""
+    pooled median cannot be assembled from monthly medians. Callers that already hold the
+    subtree's unit ids pass them (`subtree_ids`) and the answer takes one query."""
     spec = frames.LeadTimeSpec(indicator.pk, indicator.start_event_type, indicator.end_event_type)
+    # Events after the year cannot change a pair that ends in it (a pair ends at the first
+    # end on or after its start), so the read stops at the year's last day.
     rows = CaseEvent.objects.filter(
         organisation__code=unit.root_code,
         event_type__in=[spec.start_type, spec.end_type],
+        occurred_on__lte=dt.date(year, 12, 31),
     ).values_list("id", "case_id", "unit_id", "event_type", "occurred_on", "reason", "program")
     pairs = frames.pair_starts(frames.events_frame(rows), spec)
-    subtree = set(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+    subtree = subtree_ids
+    if subtree is None:
+        subtree = set(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
     lo = frames.day_number(dt.date(year, 1, 1))
     hi = frames.day_number(dt.date(year, 12, 31))
     ended = pairs[
