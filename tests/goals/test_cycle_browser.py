@@ -1,7 +1,9 @@
-"""The monthly cycle in Chromium, as the real roles: plan → group decision → follow-up → close.
+"""The monthly cycle in Chromium, as the real roles: plan → group decision → exits logged on
+the cases page → follow-up (outcome, hit rate, evaluation) → close.
 
-The outcome and hit-rate figures of the follow-up are reports' partials; they are checked
-here once reports serves them (the page includes them only when their URLs exist).
+The outcome and hit-rate figures of the follow-up are reports' partials, loaded by htmx into
+the goals page; the exits reach them through the real path (cases' events_changed → reports'
+refresh, eager Celery in tests → rollups).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tests.goals.conftest import STOCKHOLM
 pytestmark = pytest.mark.browser
 
 MARCH_20 = dt.datetime(2026, 3, 20, 10, 0, tzinfo=STOCKHOLM)
+APRIL_15 = dt.datetime(2026, 4, 15, 9, 0, tzinfo=STOCKHOLM)
 MAY_4 = dt.datetime(2026, 5, 4, 9, 0, tzinfo=STOCKHOLM)
 APRIL = dt.date(2026, 4, 1)
 
@@ -33,6 +36,18 @@ def clients_in_a(org):
 def sign_out(page):
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/logga-in/")
+
+
+def log_exit(page, ref, reason):
+    """Through the cases page, as a caseworker does: Mina ärenden → the case → Registrera
+    avslut (dated today)."""
+    page.locator("nav[aria-label=Huvudmeny]").get_by_role("link", name="Mina ärenden").click()
+    page.get_by_role("row", name=re.compile(ref)).get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ärende")
+    form = page.locator("#exit-form")
+    form.get_by_label("Orsak").select_option(reason)
+    form.get_by_role("button", name="Registrera avslut").click()
+    expect(page.get_by_text("Avslutet är registrerat.")).to_be_visible()
 
 
 def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
@@ -66,6 +81,12 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
         expect(page.get_by_role("heading", level=1)).to_contain_text("EOR för 2026-04")
         expect(page.get_by_text("Praktik på lagret, uppföljning varje fredag")).to_be_visible()
         expect(page.get_by_test_id("target-sum")).to_have_text("2")
+        # reports' partials, loaded by htmx: six months of outcomes, no record yet, the pace
+        expect(page.get_by_test_id("recent-outcomes").locator("tbody tr")).to_have_count(6)
+        expect(page.get_by_test_id("record-month")).to_have_text(
+            "Inga avslut till arbete eller studier registrerade ännu."
+        )
+        expect(page.get_by_test_id("pace")).to_contain_text("Hittills i år (3 månader)")
         page.get_by_role("spinbutton", name="Gruppens EOR").fill("3")
         page.get_by_label("Motivering", exact=True).fill(
             "Rekryteringsträffen ger en chans till utöver de namngivna."
@@ -82,7 +103,16 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
         assert list(decision.participants.all()) == [alice]
         sign_out(page)
 
-        # 3. After the month: the evaluation, then the month is closed.
+        # 3. During the month the caseworker logs exits on the cases page: K-A1 (named) to
+        #    work, K-A3 (nobody named) to studies.
+        traveller.move_to(APRIL_15)
+        sign_in(page, "alice")
+        log_exit(page, "K-A1", "work")
+        log_exit(page, "K-A3", "studies")
+        sign_out(page)
+
+        # 4. After the month: outcome and hit rate (reports' partials), the evaluation, and
+        #    the month is closed.
         traveller.move_to(MAY_4)
         sign_in(page, "maria")
         page.locator("nav[aria-label=Huvudmeny]").get_by_role("link", name="Uppföljning").click()
@@ -90,6 +120,18 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
             "Uppföljning Grupp A – 2026-04"
         )
         expect(page.get_by_text("EOR 3 – summa individuella mål 2")).to_be_visible()
+        outcome = page.get_by_test_id("followup")
+        expect(outcome.locator("dl.figures dd")).to_have_text(["2", "3 (inte nådd)", "2"])
+        named = outcome.locator("h4 + ul")
+        expect(named.nth(0)).to_have_text(re.compile(r"^\s*K-A1 \(.+\)\s*$"))
+        expect(named.nth(1)).to_have_text(re.compile(r"^\s*K-A2 \(.+\)\s*$"))
+        expect(named.nth(2)).to_have_text(re.compile(r"^\s*K-A3\s*$"))  # nobody named it
+        alice_name = alice.get_full_name() or alice.username
+        expect(outcome.get_by_role("row", name=re.compile(re.escape(alice_name)))).to_have_text(
+            re.compile(r"2\s*1\s*50 %")
+        )
+        group = page.get_by_test_id("hit-rate").locator("tfoot tr")
+        expect(group).to_have_text(re.compile(r"Gruppen\s*2\s*1\s*50 %"))
         page.get_by_label("Vad fungerade?").fill("Fredagsuppföljningen höll tempot uppe.")
         page.get_by_label("Vad justerar vi?").fill("Bjud in Komvux till gruppmötet.")
         page.get_by_role("button", name="Spara utvärderingen").click()
@@ -98,8 +140,16 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
         )
         page.get_by_role("button", name="Stäng månaden").click()
         expect(page.get_by_test_id("month-status")).to_contain_text("Månaden är stängd")
+        expect(page.get_by_test_id("evaluation")).to_contain_text("Bjud in Komvux")
+        expect(page.get_by_test_id("hit-rate").locator("tfoot tr")).to_contain_text("50 %")
         assert MonthFollowUp.objects.get(unit=org["a"], month=APRIL).is_closed
         assert maria.pk == MonthFollowUp.objects.get(unit=org["a"], month=APRIL).closed_by_id
+        # and April's two exits are now the unit's record month on the meeting page
+        page.get_by_role("link", name="Till gruppmötet för månaden").click()
+        expect(page.get_by_test_id("record-month")).to_have_text(
+            "Rekordet är 2 avslut till arbete eller studier, i april 2026."
+        )
+        expect(page.get_by_test_id("recent-outcomes")).to_contain_text("2026-03")
 
 
 def test_plan_rows_are_added_without_javascript(
