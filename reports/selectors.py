@@ -183,6 +183,22 @@ def counted_exit_refs(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date
     return out
 
 
+def named_exits(root_code: str, refs, first: dt.date, last: dt.date) -> set[tuple[dt.date, str]]:
+    """(month, ref) of the clients among `refs` (a list or a values() subquery) with an
+    exit to work or studies in the months, in any unit of the organisation: a named client
+    who left counts as a hit whichever unit logged the exit (as cases answers goals, see
+    cases/goals_hooks.py `exited_refs`)."""
+    rows = CaseEvent.objects.filter(
+        organisation__code=root_code,
+        event_type="exit",
+        reason__in=COUNTING_EXIT_REASONS,
+        occurred_on__gte=first,
+        occurred_on__lt=add_months(last, 1),
+        case__client__ref__in=refs,
+    ).values_list("occurred_on", "case__client__ref")
+    return {(day.replace(day=1), ref) for day, ref in rows}
+
+
 @dataclass(frozen=True)
 class CaseworkerHits:
     caseworker: object
@@ -223,11 +239,12 @@ def followup(unit: Unit, month: dt.date) -> FollowUp:
     named = named_by_caseworker(unit, month, month)
     users = _users({cw for _, cw, _ in named})
     named_refs = {ref for _, _, ref in named}
+    left = {ref for _, ref in named_exits(unit.root_code, sorted(named_refs), month, month)}
     per: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     hit, miss = [], []
     for _, cw, ref in named:
         per[cw][0] += 1
-        if ref in exited:
+        if ref in left:
             per[cw][1] += 1
             hit.append((ref, users[cw]))
         else:
@@ -250,13 +267,13 @@ def hit_rate(
     """Forecast hit rate over the `n` months before `month`: per caseworker and the group
     (named clients who exited in the month they were named for / named clients)."""
     first, last = add_months(month, -n), add_months(month, -1)
-    exited = counted_exit_refs(unit, first, last)
     named = named_by_caseworker(unit, first, last)
+    left = named_exits(unit.root_code, sorted({ref for _, _, ref in named}), first, last)
     users = _users({cw for _, cw, _ in named})
     per: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for m, cw, ref in named:
         per[cw][0] += 1
-        per[cw][1] += ref in exited.get(m, set())
+        per[cw][1] += (m, ref) in left
     rows = _hits(per, users)
     group = CaseworkerHits(None, sum(r.named for r in rows), sum(r.hits for r in rows))
     return rows, group
@@ -290,32 +307,21 @@ def hit_rate_by_group(
     units: list[Unit], first: dt.date, last: dt.date
 ) -> dict[int, dict[dt.date, GroupMonthHits]]:
     """Per unit (group) id and month: clients named in the unit's plans for the month, and
-    how many of them exited to work or studies in that month in the unit's subtree.
-
-    `units` must be closed under "below" (a subtree): a group's exits are looked for in the
-    units below it too. Two queries whatever the size; only counts leave this function."""
+    how many of them exited to work or studies in that month (in any unit of the
+    organisation, see `named_exits`). Two queries whatever the size; only counts leave."""
+    if not units:
+        return {}
     ids = [u.pk for u in units]
-    named = NamedClient.objects.filter(
+    named_qs = NamedClient.objects.filter(
         target__unit__in=ids, target__month__gte=first, target__month__lte=last
-    ).values_list("target__unit_id", "target__month", "client_ref")
-    exit_rows = CaseEvent.objects.filter(
-        unit__in=ids,
-        event_type="exit",
-        reason__in=COUNTING_EXIT_REASONS,
-        occurred_on__gte=first,
-        occurred_on__lt=add_months(last, 1),
-    ).values_list("unit_id", "occurred_on", "case__client__ref")
-    paths = {u.pk: u.path for u in units}
-    # (month, ref) -> paths of the units it exited in; a group matches paths under its own.
-    exited: dict[tuple[dt.date, str], list[str]] = defaultdict(list)
-    for unit_id, day, ref in exit_rows:
-        exited[(day.replace(day=1), ref)].append(paths[unit_id])
+    )
+    named = list(named_qs.values_list("target__unit_id", "target__month", "client_ref"))
+    left = named_exits(units[0].root_code, named_qs.values("client_ref"), first, last)
     counts: dict[int, dict[dt.date, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for unit_id, month, ref in named:
         cell = counts[unit_id][month]
         cell[0] += 1
-        path = paths[unit_id]
-        cell[1] += any(p.startswith(path) for p in exited.get((month, ref), ()))
+        cell[1] += (month, ref) in left
     return {
         unit_id: {m: GroupMonthHits(n, h) for m, (n, h) in months.items()}
         for unit_id, months in counts.items()

@@ -2,8 +2,8 @@
 
 2018. unit-a: alice names K-A1..K-A6 for January; K-A1, K-A2, K-A3 exit to work or studies
 in January (hits), K-A4 exits in January for a reason that does not count, K-A5 exits in
-February (not the month it was named for), K-A6 exits in January but from unit-b (not the
-group's subtree): 3 of 6 = 50 %. bob names K-A7 and K-A8 for February; K-A7 exits then:
+February (not the month it was named for), K-A6 exits in January from unit-b (a hit all the
+same: the client left, whichever unit logged it): 4 of 6 = 67 %. bob names K-A7 and K-A8 for February; K-A7 exits then:
 1 of 2, fewer than the small-number threshold of 5. unit-b: carl names K-B1..K-B5 for
 March and all five exit in March: 100 %.
 """

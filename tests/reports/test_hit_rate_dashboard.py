@@ -23,14 +23,23 @@ def data(org, alice, bob, carl):
     return org
 
 
-def test_selector_counts_hits_in_the_named_month_within_the_groups_subtree(data):
+def test_selector_counts_hits_in_the_named_month_wherever_the_client_exited(data):
     units = [data["root"], data["a"], data["b"]]
     hits = selectors.hit_rate_by_group(units, D(2018, 1, 1), D(2018, 12, 1))
     a, b = hits[data["a"].pk], hits[data["b"].pk]
-    assert (a[D(2018, 1, 1)].named, a[D(2018, 1, 1)].hits) == (6, 3)
+    assert (a[D(2018, 1, 1)].named, a[D(2018, 1, 1)].hits) == (6, 4)
     assert (a[D(2018, 2, 1)].named, a[D(2018, 2, 1)].hits) == (2, 1)
     assert (b[D(2018, 3, 1)].named, b[D(2018, 3, 1)].hits) == (5, 5)
     assert data["root"].pk not in hits  # nobody planned at the root
+
+
+def test_followup_and_hit_rate_partials_agree_on_a_named_client_who_exited_elsewhere(data):
+    # K-A6, named by unit-a, exited from unit-b: a hit for unit-a, unforeseen for unit-b
+    january = selectors.followup(data["a"], D(2018, 1, 1))
+    assert [ref for ref, _ in january.named_exited] == ["K-A1", "K-A2", "K-A3", "K-A6"]
+    assert "K-A6" in selectors.followup(data["b"], D(2018, 1, 1)).unforeseen
+    _rows, group = selectors.hit_rate(data["a"], D(2018, 2, 1))
+    assert (group.named, group.hits) == (6, 4)
 
 
 def test_leadership_sees_rates_per_group_and_month_never_a_client(client, data, lena):
@@ -38,14 +47,14 @@ def test_leadership_sees_rates_per_group_and_month_never_a_client(client, data, 
     response = client.get(HIT, {"unit": "org", "year": "2018"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "50 % (3/6)" in page  # unit-a, January
+    assert "67 % (4/6)" in page  # unit-a, January
     assert "100 % (5/5)" in page  # unit-b, March
     # February's 2 named clients are too few for leadership
     assert "för få namngivna klienter (2 namngivna)" in page
     assert "1/2" not in page
     assert "K-A" not in page and "K-B" not in page
     fig = figure(response, "fig-hit-rate")
-    assert trace(fig, "Grupp A")["y"][:3] == [50.0, None, None]
+    assert trace(fig, "Grupp A")["y"][:3] == [66.7, None, None]
     assert trace(fig, "Grupp B")["y"][:3] == [None, None, 100.0]
     assert "<script>" not in page
 
@@ -57,7 +66,7 @@ def test_unit_members_see_their_small_months_in_full(client, data, maria):
     assert "50 % (1/2)" in page
     assert "för få namngivna klienter" not in page
     assert "Grupp B" not in page  # not maria's
-    assert trace(figure(response, "fig-hit-rate"), "Grupp A")["y"][:2] == [50.0, 50.0]
+    assert trace(figure(response, "fig-hit-rate"), "Grupp A")["y"][:2] == [66.7, 50.0]
 
 
 def test_other_units_caseworker_gets_404(client, data, carl):
