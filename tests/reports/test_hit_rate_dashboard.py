@@ -76,9 +76,10 @@ def test_other_units_caseworker_gets_404(client, data, carl):
     assert "100 % (5/5)" in response.content.decode()
 
 
-def test_a_year_without_named_clients_says_so(client, data, lena):
+@pytest.mark.parametrize("year", ["2016", "2099"])  # before any plan; not begun yet
+def test_a_year_without_named_clients_says_so(client, data, lena, year):
     client.force_login(lena)
-    response = client.get(HIT, {"unit": "org", "year": "2016"})
+    response = client.get(HIT, {"unit": "org", "year": year})
     assert response.status_code == 200
     assert 'data-testid="no-named"' in response.content.decode()
 
