@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from .models import AccessKind, AccessRecord, AccessRecordItem
 from .net import client_ip
+from .registry import _loaded
 
 
 def _item_for(obj: Any) -> dict:
@@ -35,17 +36,33 @@ def _item_for(obj: Any) -> dict:
     if hasattr(obj, "client_ref"):
         item["client_ref"] = obj.client_ref
     elif label == "case":
-        item["client_id"] = obj.client_id
+        client = _loaded(obj, "client")
+        if client is not None:
+            item["client_ref"] = client.ref
+        else:
+            item["client_id"] = obj.client_id
     elif hasattr(obj, "case_id"):  # a case event
-        item["case_id"] = obj.case_id
-    unit_id = getattr(obj, "unit_id", None)
-    if unit_id is None and label == "namedclient":
-        item["target_id"] = obj.target_id
-    item["unit_id"] = unit_id
+        case = _loaded(obj, "case")
+        client = _loaded(case, "client") if case is not None else None
+        if client is not None:
+            item["client_ref"] = client.ref
+        else:
+            item["case_id"] = obj.case_id
+    unit = _loaded(obj, "unit")
+    if unit is not None:
+        item["unit_path"] = unit.path
+    elif getattr(obj, "unit_id", None) is not None:
+        item["unit_id"] = obj.unit_id
+    elif label == "namedclient":
+        target = _loaded(obj, "target")
+        if target is not None:
+            item["unit_id"] = target.unit_id
+        else:
+            item["target_id"] = obj.target_id
     return item
 
 
-def _fill(items: list[dict]) -> None:
+def _fill(items: list[dict], known_paths: dict[int, str]) -> None:
     """Resolve client references and unit paths with one query per kind of reference."""
     from cases.models import Case, Client
     from goals.models import IndividualTarget, Unit
@@ -70,10 +87,16 @@ def _fill(items: list[dict]) -> None:
         for i in items:
             if "target_id" in i:
                 i["unit_id"] = units.get(i.pop("target_id"))
-    unit_ids = {i["unit_id"] for i in items if i.get("unit_id")}
-    paths = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path")) if unit_ids else {}
+    paths = dict(known_paths)
+    unit_ids = {
+        i["unit_id"] for i in items if i.get("unit_id") and "unit_path" not in i
+    } - paths.keys()
+    if unit_ids:
+        paths.update(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
     for i in items:
-        i["unit_path"] = paths.get(i.pop("unit_id", None), "")
+        if "unit_path" not in i:
+            i["unit_path"] = paths.get(i.pop("unit_id", None), "")
+        i.pop("unit_id", None)
         i.pop("client_id", None)
 
 
@@ -92,8 +115,8 @@ def log_read(
     if kind not in AccessKind.values:
         raise ValueError(f"Unknown access kind {kind!r}: add it to audit.models.AccessKind")
     items = [_item_for(obj) for obj in records]
-    _fill(items)
     fallback_path = getattr(unit, "path", "") or ""
+    _fill(items, {unit.pk: fallback_path} if fallback_path else {})
     user = request.user if request.user.is_authenticated else None
     record = AccessRecord.objects.create(
         user=user,

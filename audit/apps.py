@@ -20,6 +20,17 @@ class AuditConfig(AppConfig):
         from . import checks, registry, sessions  # noqa: F401  (checks registers itself)
 
         registry.register_tracked_models()
+        from trelleborg import accesslog
+
+        from .access import log_read
+
+        accesslog.register(log_read)
+
+        from cases.signals import import_written
+
+        from .services import record_import
+
+        import_written.connect(record_import, dispatch_uid="audit_record_import")
         user_logged_in.connect(sessions.on_signed_in, dispatch_uid="audit_signed_in")
         user_logged_out.connect(sessions.on_signed_out, dispatch_uid="audit_signed_out")
         post_save.connect(

@@ -90,7 +90,9 @@ def unit_path_of(instance: models.Model) -> str:
 
 
 def _loaded(instance: models.Model, name: str):
-    """A related object already loaded on the instance, without a query."""
+    """A related object already loaded on the instance, without a query (else None)."""
+    if getattr(instance, "_meta", None) is None:
+        return None
     try:
         field = instance._meta.get_field(name)
     except FieldDoesNotExist:

@@ -35,7 +35,7 @@ from trelleborg.csvread import CsvError, CsvInvalid, CsvReader, CsvRow
 from trelleborg.months import month_of, today
 from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Source
 
-from .signals import announce_events_changed
+from .signals import announce_events_changed, import_written
 from .validators import MESSAGE as PERSONAL_NUMBER_MESSAGE
 from .validators import looks_like_personal_number
 
@@ -700,8 +700,11 @@ def _import(
             return result
         unit_ids, months = _touched(cursor)
         _write(cursor, result, source=source, user_id=getattr(user, "pk", None))
-        cursor.execute("DROP TABLE IF EXISTS cases_import_stage")
         result.written = True
         result.unit_ids, result.months = frozenset(unit_ids), frozenset(months)
+        import_written.send(
+            sender=ImportResult, cursor=cursor, result=result, source=source, user=user
+        )
+        cursor.execute("DROP TABLE IF EXISTS cases_import_stage")
         announce_events_changed(unit_ids=unit_ids, months=months)
     return result

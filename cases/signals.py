@@ -16,6 +16,12 @@ from django.dispatch import Signal
 # kwargs: unit_ids: frozenset[int], months: frozenset[datetime.date] (first of month)
 events_changed = Signal()
 
+# Sent by the bulk import inside its transaction, after its rows are written and while its
+# staging table (cases_import_stage) still exists, so a higher app can record the import
+# row by row without `cases` importing it (audit does). kwargs: cursor, result
+# (cases.importing.ImportResult), source, user. A receiver that raises rolls the import back.
+import_written = Signal()
+
 
 def announce_events_changed(
     *, unit_ids: Iterable[int], months: Iterable[dt.date], sender: object = None

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from goals.access import client_units
+from trelleborg import accesslog
 from trelleborg.vocabulary import Source
 
 from . import importing, services
@@ -59,6 +60,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         .order_by("case_number", "pk")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    accesslog.log_read(request, kind="case_list", records=page.object_list)
     params = {"q": query} if query else {}
     if mine:
         params["mine"] = "1"
@@ -82,6 +84,7 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
 @client_access_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
+    accesslog.log_read(request, kind="case", records=[case])
     context = _case_context(request, case)
     if _hx_target(request) == "timeline":
         return render(request, "cases/_timeline.html", context)
@@ -103,6 +106,7 @@ def _saved(request: HttpRequest, case: Case, template: str, context: dict, messa
 @require_http_methods(["GET", "POST"])
 def log_exit(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
+    accesslog.log_read(request, kind="case", records=[case])
     form = ExitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,6 +138,7 @@ def log_exit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def log_event(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
+    accesslog.log_read(request, kind="case", records=[case])
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

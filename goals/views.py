@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from trelleborg import months
+from trelleborg import accesslog, months
 from trelleborg.vocabulary import Role
 
 from . import hooks, services
@@ -190,6 +190,13 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
         "suggestions": hooks.client_refs_in_unit(unit, 200) if not month_error else [],
         "units": caseworker_units(request.user),
     }
+    shown = [f.initial.get("client_ref") for f in formset.forms if f.initial.get("client_ref")]
+    accesslog.log_read(
+        request,
+        kind="named_clients",
+        records=[*(existing.named_clients.all() if existing else shown), *context["suggestions"]],
+        unit=unit,
+    )
     if request.htmx and "add_row" in request.POST:
         return render(request, "goals/_plan_form.html", context)
     return render(request, "goals/plan.html", context)
@@ -317,6 +324,12 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
         .filter(kind=CycleChange.Kind.PLAN)
         .select_related("subject", "changed_by"),
     }
+    accesslog.log_read(
+        request,
+        kind="named_clients",
+        records=[c for r in rows if r["plan"] for c in r["plan"].named_clients.all()],
+        unit=unit,
+    )
     return render(request, "goals/meeting.html", context)
 
 
@@ -385,6 +398,7 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
         .select_related("changed_by"),
         "units": managed_units(request.user),
     }
+    accesslog.log_read(request, kind="follow_up", records=named, unit=unit)
     return render(request, "goals/followup.html", context)
 
 

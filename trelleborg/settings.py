@@ -376,3 +376,5 @@ CELERY_BEAT_SCHEDULE["reports-refresh-sweep"] = {
     "task": "reports.refresh_pending",
     "schedule": crontab(minute="*/5"),
 }
+# django-axes reports every sign-in at INFO; its own tables keep them (admin: Axes).
+LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}

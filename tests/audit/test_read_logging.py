@@ -1,0 +1,87 @@
+"""The pages that show client-level data write the access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AccessRecord
+from goals.models import IndividualTarget, NamedClient
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _last(user) -> AccessRecord:
+    return AccessRecord.objects.filter(user=user).latest("id")
+
+
+def test_case_page_logs_the_case_read(client, org, alice):
+    case = CaseFactory(unit=org["a"], client__ref="K-00101")
+    client.force_login(alice)
+    assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200
+    record = _last(alice)
+    assert record.kind == "case"
+    assert record.path == reverse("cases:case_detail", args=[case.pk])
+    assert list(record.items.values_list("client_ref", "unit_path")) == [("K-00101", org["a"].path)]
+
+
+def test_refused_case_page_logs_nothing(client, org, carl):
+    case = CaseFactory(unit=org["a"])
+    client.force_login(carl)
+    assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 404
+    assert not AccessRecord.objects.filter(user=carl).exists()
+
+
+def test_case_list_logs_every_client_shown(client, org, alice):
+    refs = {CaseFactory(unit=org["a"], caseworker=alice).client.ref for _ in range(3)}
+    CaseFactory(unit=org["b"])  # not alice's: neither shown nor logged
+    client.force_login(alice)
+    client.get(reverse("cases:my_cases"))
+    record = _last(alice)
+    assert record.kind == "case_list"
+    assert set(record.items.values_list("client_ref", flat=True)) == refs
+
+
+def test_exit_form_page_logs_the_case(client, org, alice):
+    case = CaseFactory(unit=org["a"])
+    client.force_login(alice)
+    client.get(reverse("cases:log_exit", args=[case.pk]))
+    assert _last(alice).items.get().client_ref == case.client.ref
+
+
+def test_meeting_logs_the_named_clients_it_shows(client, org, alice, maria):
+    month = dt.date(2026, 12, 1)
+    target = IndividualTarget.objects.create(unit=org["a"], caseworker=alice, month=month, target=2)
+    NamedClient.objects.create(target=target, client_ref="K-00201", planned_action="Praktik")
+    NamedClient.objects.create(target=target, client_ref="K-00202", planned_action="CV")
+    client.force_login(maria)
+    response = client.get(reverse("goals:meeting", args=["unit-a", "2026-12"]))
+    assert response.status_code == 200
+    record = _last(maria)
+    assert record.kind == "named_clients"
+    assert set(record.items.values_list("client_ref", flat=True)) == {"K-00201", "K-00202"}
+    assert set(record.items.values_list("unit_path", flat=True)) == {org["a"].path}
+
+
+def test_followup_logs_the_named_clients(client, org, alice, maria):
+    month = dt.date(2026, 1, 1)
+    target = IndividualTarget.objects.create(unit=org["a"], caseworker=alice, month=month, target=1)
+    NamedClient.objects.create(target=target, client_ref="K-00301", planned_action="Jobbspår")
+    client.force_login(maria)
+    assert client.get(reverse("goals:followup", args=["unit-a", "2026-01"])).status_code == 200
+    record = _last(maria)
+    assert record.kind == "follow_up"
+    assert list(record.items.values_list("client_ref", flat=True)) == ["K-00301"]
+
+
+def test_plan_logs_the_caseworkers_named_clients(client, org, alice):
+    month = dt.date(2026, 12, 1)
+    target = IndividualTarget.objects.create(unit=org["a"], caseworker=alice, month=month, target=1)
+    NamedClient.objects.create(target=target, client_ref="K-00401", planned_action="Studier")
+    client.force_login(alice)
+    assert client.get(reverse("goals:plan", args=["unit-a", "2026-12"])).status_code == 200
+    record = _last(alice)
+    assert "K-00401" in set(record.items.values_list("client_ref", flat=True))
