@@ -15,6 +15,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
+import kombu.exceptions
+import redis.exceptions
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max
@@ -34,6 +36,12 @@ log = logging.getLogger(__name__)
 # Present while a refresh task is queued and not yet started: later changes in that window
 # ride on it instead of queueing another. The TTL only matters if the task is lost.
 SCHEDULED_KEY = "reports:refresh-scheduled"
+# What an unreachable Redis raises, as cache or as Celery broker.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 SCHEDULED_TTL = 120
 # The two passes of a refresh (see refresh_drain).
 REFRESH_FIRST = (Indicator.Kind.EXITS,)
@@ -77,7 +85,15 @@ def refresh_request(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> in
             params = [value for unit_id, month in chunk for value in (unit_id, month, now)]
             cursor.execute(_UPSERT_SQL.format(rows=rows), params)
     goals_services.followup_mark_restated(unit_ids=unit_ids, months=months)
-    if cache.add(SCHEDULED_KEY, now.isoformat(), timeout=SCHEDULED_TTL):
+    try:
+        first = cache.add(SCHEDULED_KEY, now.isoformat(), timeout=SCHEDULED_TTL)
+    except BROKER_ERRORS:
+        # Redis is down: the rows above are the record of the work, and the sweep (every
+        # five minutes) or the nightly run drains them once it is back. A logged exit must
+        # not fail because the scheduler is away.
+        log.warning("refresh not scheduled (cache unreachable); left pending", exc_info=True)
+        return len(pairs)
+    if first:
         refresh_pending.delay_on_commit()
     return len(pairs)
 

@@ -10,9 +10,11 @@ is never redelivered as a duplicate.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from celery.signals import worker_ready
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -37,7 +39,34 @@ TASK_OPTIONS = {
 }
 
 
-@shared_task(name="reports.refresh_pending", soft_time_limit=600, time_limit=660, **TASK_OPTIONS)
+class BestEffortEnqueue(DjangoTask):
+    """A task whose enqueueing may fail without failing the caller.
+
+    The refresh is scheduled after a change commits; if the broker is down then, the change
+    is already recorded as pending (reports.services.refresh_request) and the sweep catches
+    up, so the request that logged an exit must not answer 500. Only broker errors are
+    swallowed, and never in eager mode, where apply_async runs the task itself.
+    """
+
+    def apply_async(self, *args, **kwargs):
+        if self.app.conf.task_always_eager:
+            return super().apply_async(*args, **kwargs)
+        try:
+            return super().apply_async(*args, **kwargs)
+        except services.BROKER_ERRORS:
+            log.warning("%s not enqueued (broker unreachable); left pending", self.name)
+            with contextlib.suppress(*services.BROKER_ERRORS):
+                cache.delete(services.SCHEDULED_KEY)  # let the next change try again
+            return None
+
+
+@shared_task(
+    name="reports.refresh_pending",
+    base=BestEffortEnqueue,
+    soft_time_limit=600,
+    time_limit=660,
+    **TASK_OPTIONS,
+)
 def refresh_pending() -> int:
     """Drain the pending refresh work (see reports.services)."""
     # From here on a new change must queue another run: this one may already have read.
