@@ -106,8 +106,11 @@ def plan_start(request: HttpRequest) -> HttpResponse:
 def _plan_formset_data(post) -> dict:
     """A copy of the posted formset with one more (blank) row: the no-JS "add row" path."""
     data = post.copy()
-    total = int(data.get("clients-TOTAL_FORMS") or 0)
-    data["clients-TOTAL_FORMS"] = str(min(total + 1, 50))
+    try:
+        total = int(data.get("clients-TOTAL_FORMS") or 0)
+    except ValueError:  # a tampered management form: let the formset report it
+        return data
+    data["clients-TOTAL_FORMS"] = str(max(0, min(total + 1, 50)))
     return data
 
 
