@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -66,7 +66,10 @@ def test_concurrent_exits_are_stored_once_and_all_counted(live_server, org, monk
 
     def run(item):
         user, cases = item
-        session = _session_for(user, base)
+        try:
+            session = _session_for(user, base)  # force_login queries from this thread
+        finally:
+            connections.close_all()  # else the thread's connection outlives the test DB
         answers = [_log_exit(session, base, pk) for pk in cases]
         # A double submit of the first exit: refused (already an exit this month), not stored.
         answers.append(_log_exit(session, base, cases[0]))
