@@ -33,6 +33,7 @@ def test_strict_content_security_policy_on_pages(client, alice):
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["form-action"] == ["'self'"]
     assert csp["img-src"] == ["'self'", "data:"]
+    assert csp["style-src"] == ["'self'"]
     everything = " ".join(v for values in csp.values() for v in values)
     assert "unsafe-inline" not in everything
     assert "unsafe-eval" not in everything
