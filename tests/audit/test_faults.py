@@ -22,7 +22,12 @@ from tests.factories import CaseFactory
 from trelleborg.celery import app as celery_app
 from trelleborg.months import current_month, today
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the built-in indicators (a data migration) survive other transactional
+# tests' flushes, and this test's flush leaves the next serialized test a clean slate.
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _free_port() -> int:
@@ -108,7 +113,7 @@ def _log_exit(client, case):
 def test_exits_are_logged_while_redis_is_down_and_figures_catch_up(
     client, org, alice, private_redis
 ):
-    from reports.tasks import refresh_pending
+    from reports.services import refresh_drain
 
     month = current_month()
     cases = [CaseFactory(unit=org["a"], caseworker=alice) for _ in range(4)]
@@ -125,8 +130,8 @@ def test_exits_are_logged_while_redis_is_down_and_figures_catch_up(
     assert CaseEvent.objects.exits().filter(unit=org["a"]).count() == 4
     assert RefreshState.objects.outstanding().filter(unit=org["a"], month=month).exists()
 
-    private_redis.start()  # Redis is back: the sweep (beat, every five minutes) drains
-    refresh_pending.apply().get()
+    private_redis.start()  # Redis is back: the sweep (beat, every five minutes) drains,
+    refresh_drain()  # as reports.refresh_pending does in the worker
     row = Rollup.objects.get(unit=org["a"], indicator__code="avslut", month=month)
     assert row.count == 4
     assert not RefreshState.objects.outstanding().filter(unit=org["a"]).exists()

@@ -22,7 +22,12 @@ from tests.factories import CaseFactory, MembershipFactory, UserFactory
 from trelleborg.months import current_month, today
 from trelleborg.vocabulary import Role
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the built-in indicators (a data migration) must be there, whatever
+# transactional test flushed the database before.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 WORKERS = 8
 CASES_EACH = 6
