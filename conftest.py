@@ -145,3 +145,18 @@ def ada(org):
 @pytest.fixture
 def personas(alice, bob, carl, maria, lena, ada):
     return {"alice": alice, "bob": bob, "carl": carl, "maria": maria, "lena": lena, "ada": ada}
+
+
+@pytest.fixture(autouse=True)
+def _content_types_after_flush(request):
+    """A transactional test's flush can empty django_content_type while the process keeps
+    ContentType's cache, so the audit trail (which names a content type on every entry) would
+    point at rows that are gone. Transactional tests start with the cache cleared."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from goals.access import CLIENT_ROLES, get_unit_for_user
 from goals.models import Indicator, YearGoal
+from trelleborg import accesslog
 from trelleborg.months import current_month, parse_month
 
 from . import selectors
@@ -98,11 +99,14 @@ def baseline(request: HttpRequest, unit_code: str, indicator: str, year: int) ->
 def followup(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
     unit = get_unit_for_user(request.user, unit_code, roles=CLIENT_ROLES)
     m = _month(month)
+    f = selectors.followup(unit, m)
+    shown = [ref for ref, _cw in (*f.named_exited, *f.named_not_exited)] + list(f.unforeseen)
+    accesslog.log_read(request, kind="follow_up", records=shown, unit=unit)
     return _render(
         request,
         "reports/_followup.html",
         _("Uppföljning"),
-        {"unit": unit, "month": m, "f": selectors.followup(unit, m)},
+        {"unit": unit, "month": m, "f": f},
     )
 
 

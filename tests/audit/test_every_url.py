@@ -81,6 +81,20 @@ GET = {
     "reports:export": "login 400 400 400 400 400 400 login",
     "reports:export?a": "login 200 200 404 200 200 200 login",
     "reports:export?b": "login 404 404 200 404 200 200 login",
+    # reports' partials composed into the goals pages: aggregates by unit reach; the
+    # follow-up and hit-rate partials are about named clients (caseworkers and managers)
+    "reports:partial_recent_outcomes[a]": "login 200 200 404 200 200 200 login",
+    "reports:partial_recent_outcomes[b]": "login 404 404 200 404 200 200 login",
+    "reports:partial_record_month[a]": "login 200 200 404 200 200 200 login",
+    "reports:partial_record_month[b]": "login 404 404 200 404 200 200 login",
+    "reports:partial_pace[a]": "login 200 200 404 200 200 200 login",
+    "reports:partial_pace[b]": "login 404 404 200 404 200 200 login",
+    "reports:partial_baseline[a]": "login 200 200 404 200 200 200 login",
+    "reports:partial_baseline[b]": "login 404 404 200 404 200 200 login",
+    "reports:partial_followup[a]": "login 200 200 404 200 404 200 login",
+    "reports:partial_followup[b]": "login 404 404 200 404 404 200 login",
+    "reports:partial_hit_rate[a]": "login 200 200 404 200 404 200 login",
+    "reports:partial_hit_rate[b]": "login 404 404 200 404 404 200 login",
     # the API: bearer tokens only, scoped to the token's units
     "api:api-root": "404 404 404 404 404 404 404 404",
     "api:openapi-json": "200 200 200 200 200 200 200 200",
@@ -140,6 +154,7 @@ def world(org, personas):
     month = months.format_month(months.current_month())
     params = {
         "a": {
+            "indicator": "avslut",
             "unit_code": "unit-a",
             "code": "unit-a",
             "pk": cases["a"].pk,
@@ -147,6 +162,7 @@ def world(org, personas):
             "year": YEAR,
         },
         "b": {
+            "indicator": "avslut",
             "unit_code": "unit-b",
             "code": "unit-b",
             "pk": cases["b"].pk,

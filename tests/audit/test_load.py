@@ -33,6 +33,18 @@ WORKERS = 8
 CASES_EACH = 6
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Eager tasks run in the server's threads at once; Celery saves and restores a global
+    "join would block" flag around each, and interleaved threads can leave it set, which
+    would make a later test's result.get() refuse. Put it back as it was."""
+    from celery._state import _set_task_join_will_block, task_join_will_block
+
+    before = task_join_will_block()
+    yield
+    _set_task_join_will_block(before)
+
+
 def _session_for(user, base_url: str) -> requests.Session:
     client = Client()
     client.force_login(user)
