@@ -95,6 +95,13 @@ GET = {
     "reports:partial_followup[b]": "login 404 404 200 404 404 200 login",
     "reports:partial_hit_rate[a]": "login 200 200 404 200 404 200 login",
     "reports:partial_hit_rate[b]": "login 404 404 200 404 404 200 login",
+    # integrations' pages: Kolada comparison and decision modes, aggregates by unit reach
+    "integrations:comparison": "login 200 200 200 200 200 200 login",
+    "integrations:comparison?a": "login 200 200 404 200 200 200 login",
+    "integrations:comparison?b": "login 404 404 200 404 200 200 login",
+    "integrations:decisions": "login 200 200 200 200 200 200 login",
+    "integrations:decisions?a": "login 200 200 404 200 200 200 login",
+    "integrations:decisions?b": "login 404 404 200 404 200 200 login",
     # the API: bearer tokens only, scoped to the token's units
     "api:api-root": "404 404 404 404 404 404 404 404",
     "api:openapi-json": "200 200 200 200 200 200 200 200",
@@ -135,6 +142,8 @@ QUERIES = {
         "a": f"kind=monthly&unit=unit-a&year={YEAR}&format=csv",
         "b": f"kind=monthly&unit=unit-b&year={YEAR}&format=csv",
     },
+    "integrations:comparison": {"a": "unit=unit-a", "b": "unit=unit-b"},
+    "integrations:decisions": {"a": "unit=unit-a", "b": "unit=unit-b"},
     "audit:changes": {"a": "unit=unit-a", "b": "unit=unit-b"},
     "audit:access": {"a": "unit=unit-a", "b": "unit=unit-b"},
     "audit:access_export": {"b": "unit=unit-b"},
