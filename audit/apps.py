@@ -20,6 +20,17 @@ class AuditConfig(AppConfig):
         from . import checks, registry, sessions  # noqa: F401  (checks registers itself)
 
         registry.register_tracked_models()
+        # Migrations (data migrations seeding rows) are not user changes, and an entry
+        # written mid-migration would create content types out of their usual order.
+        from auditlog.context import auditlog_disabled
+        from django.db.models.signals import post_migrate, pre_migrate
+
+        pre_migrate.connect(
+            lambda **kw: auditlog_disabled.set(True), weak=False, dispatch_uid="audit_pause"
+        )
+        post_migrate.connect(
+            lambda **kw: auditlog_disabled.set(False), weak=False, dispatch_uid="audit_resume"
+        )
         from trelleborg import accesslog
 
         from .access import log_read

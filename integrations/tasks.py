@@ -3,6 +3,10 @@ organisations touched (thin task: takes ids, loads, calls the service; safe to r
 
 from __future__ import annotations
 
+import logging
+
+import kombu.exceptions
+import redis.exceptions
 from celery import shared_task
 from django.core.cache import cache
 from django.db import DatabaseError
@@ -14,6 +18,13 @@ from .compute import extras_recompute
 # A burst of changes (a robot posting batch after batch) becomes one recomputation: the
 # first change schedules it a moment later, the rest find it already scheduled.
 COALESCE_SECONDS = 2
+
+log = logging.getLogger(__name__)
+_BROKER_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 
 
 def _pending_key(organisation_id: int) -> str:
@@ -46,8 +57,13 @@ def schedule_refresh(*, unit_ids) -> None:
         for path in Unit.objects.filter(pk__in=list(unit_ids)).values_list("path", flat=True)
     }
     for organisation_id in Unit.objects.filter(code__in=roots).values_list("pk", flat=True):
-        if cache.add(_pending_key(organisation_id), 1, timeout=60):
-            refresh_figures.apply_async((organisation_id,), countdown=COALESCE_SECONDS)
+        try:
+            if cache.add(_pending_key(organisation_id), 1, timeout=60):
+                refresh_figures.apply_async((organisation_id,), countdown=COALESCE_SECONDS)
+        except _BROKER_ERRORS:
+            # Redis (cache and broker) is down: the change itself is committed and must not
+            # fail; the figures are recomputed with the next change once Redis is back.
+            log.warning("integrations refresh not scheduled (Redis unreachable)", exc_info=True)
 
 
 def on_events_changed(sender, *, unit_ids, months, **kwargs) -> None:

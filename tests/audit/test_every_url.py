@@ -95,6 +95,10 @@ GET = {
     "reports:partial_followup[b]": "login 404 404 200 404 404 200 login",
     "reports:partial_hit_rate[a]": "login 200 200 404 200 404 200 login",
     "reports:partial_hit_rate[b]": "login 404 404 200 404 404 200 login",
+    # forecast hit rate: counts and rates only, small numbers masked outside the unit
+    "reports:hit_rate": "login 200 200 200 200 200 200 login",
+    "reports:hit_rate?a": "login 200 200 404 200 200 200 login",
+    "reports:hit_rate?b": "login 404 404 200 404 200 200 login",
     # integrations' pages: Kolada comparison and decision modes, aggregates by unit reach
     "integrations:comparison": "login 200 200 200 200 200 200 login",
     "integrations:comparison?a": "login 200 200 404 200 200 200 login",
@@ -142,6 +146,7 @@ QUERIES = {
         "a": f"kind=monthly&unit=unit-a&year={YEAR}&format=csv",
         "b": f"kind=monthly&unit=unit-b&year={YEAR}&format=csv",
     },
+    "reports:hit_rate": {"a": "unit=unit-a", "b": "unit=unit-b"},
     "integrations:comparison": {"a": "unit=unit-a", "b": "unit=unit-b"},
     "integrations:decisions": {"a": "unit=unit-a", "b": "unit=unit-b"},
     "audit:changes": {"a": "unit=unit-a", "b": "unit=unit-b"},

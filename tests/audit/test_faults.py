@@ -22,11 +22,10 @@ from tests.factories import CaseFactory
 from trelleborg.celery import app as celery_app
 from trelleborg.months import current_month, today
 
-# serialized_rollback: the built-in indicators (a data migration) survive other transactional
-# tests' flushes, and this test's flush leaves the next serialized test a clean slate.
+# (conftest re-seeds the built-in indicators a previous transactional test's flush removed)
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

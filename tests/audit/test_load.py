@@ -22,11 +22,10 @@ from tests.factories import CaseFactory, MembershipFactory, UserFactory
 from trelleborg.months import current_month, today
 from trelleborg.vocabulary import Role
 
-# serialized_rollback: the built-in indicators (a data migration) must be there, whatever
-# transactional test flushed the database before.
+# (conftest re-seeds the built-in indicators a previous transactional test's flush removed)
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 WORKERS = 8
