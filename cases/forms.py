@@ -124,12 +124,29 @@ class RegisterCaseForm(ServiceErrorsMixin, forms.Form):
             raise ValidationError(message, code="personal_number")
         return value
 
+    def clean_case_number(self):
+        # Typed by hand, a case number is one slip away from the personal number beside it
+        # in the case system: refuse it here too (imports carry the source system's own).
+        value = self.cleaned_data["case_number"].strip()
+        if personal_number_error(value):
+            raise ValidationError(
+                _("Ärendenumret ser ut som ett personnummer. Ange ärendesystemets ärendenummer."),
+                code="personal_number",
+            )
+        return value
+
     def full_clean(self):
         super().full_clean()
         # Never echo a refused personal number back into the page.
-        if self.is_bound and "client_ref" in getattr(self, "_errors", {}):
+        refused = [
+            name
+            for name in ("client_ref", "case_number")
+            if self.is_bound and name in getattr(self, "_errors", {})
+        ]
+        if refused:
             data = self.data.copy()
-            data["client_ref"] = ""
+            for name in refused:
+                data[name] = ""
             self.data = data
 
 

@@ -236,3 +236,27 @@ def test_nav_shows_my_cases_to_caseworkers_only(client, alice, lena):
     assert "Mina ärenden" in client.get(reverse("home")).content.decode()
     client.force_login(lena)
     assert "Mina ärenden" not in client.get(reverse("home")).content.decode()
+
+
+def test_case_number_that_looks_like_a_personal_number_is_refused_and_not_echoed(
+    client, alice, org
+):
+    from django.urls import reverse
+
+    from cases.models import Case
+
+    client.force_login(alice)
+    number = "19121212-1212"  # the Tax Agency's well-known test number
+    response = client.post(
+        reverse("cases:register_case"),
+        {
+            "client_ref": "K-77",
+            "case_number": number,
+            "unit": org["a"].pk,
+            "program": "forsorjningsstod",
+        },
+    )
+    assert response.status_code == 200
+    assert "ser ut som ett personnummer" in response.content.decode()
+    assert number.encode() not in response.content
+    assert not Case.objects.exists()
