@@ -117,6 +117,12 @@ class RegisterCaseForm(ServiceErrorsMixin, forms.Form):
             .order_by("username")
         )
         self.fields["caseworker"].initial = user.pk
+        # Django's invalid-choice message repeats the posted value; never echo what was typed
+        # on a page where a personal number may have been pasted into any field.
+        for name in ("unit", "caseworker", "program"):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "Välj ett giltigt alternativ i listan."
+            )
 
     def clean_client_ref(self):
         value = self.cleaned_data["client_ref"].strip()

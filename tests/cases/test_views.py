@@ -260,3 +260,17 @@ def test_case_number_that_looks_like_a_personal_number_is_refused_and_not_echoed
     assert "ser ut som ett personnummer" in response.content.decode()
     assert number.encode() not in response.content
     assert not Case.objects.exists()
+
+
+def test_register_page_does_not_echo_a_refused_choice(client, alice, org):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    number = "19121212-1212"
+    response = client.post(
+        reverse("cases:register_case"),
+        {"client_ref": "K-78", "case_number": "A-1", "unit": org["a"].pk, "program": number},
+    )
+    assert response.status_code == 200
+    assert "Välj ett giltigt alternativ i listan." in response.content.decode()
+    assert number.encode() not in response.content
