@@ -102,68 +102,84 @@ def _saved(request: HttpRequest, case: Case, template: str, context: dict, messa
     return redirect("cases:case_detail", pk=case.pk)
 
 
-@client_access_required
-@require_http_methods(["GET", "POST"])
-def log_exit(request: HttpRequest, pk: int) -> HttpResponse:
+def _log_on_case(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: type,
+    form_key: str,
+    partial: str,
+    page: str,
+    saved_message: str,
+    write,
+) -> HttpResponse:
+    """The shared shape of "Registrera avslut" and "Registrera händelse": load the case
+    through the access rule, log the read, validate, call the service `write(case, data)`,
+    and answer with a fresh form (htmx) or a redirect; a refused post re-shows the form."""
     case = get_case_for_user(request.user, pk)
     accesslog.log_read(request, kind="case", records=[case])
-    form = ExitForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.exit_log(
-                case=case,
-                reason=form.cleaned_data["reason"],
-                occurred_on=form.cleaned_data["occurred_on"],
-                confirm=form.cleaned_data["confirm"],
-                by=request.user,
-                source=Source.PAGE,
-            )
+            write(case, form.cleaned_data)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             return _saved(
-                request,
-                case,
-                "cases/_exit_form.html",
-                {"case": case, "exit_form": ExitForm()},
-                _("Avslutet är registrerat."),
+                request, case, partial, {"case": case, form_key: form_class()}, saved_message
             )
-    context = {"case": case, "exit_form": form}
-    if request.htmx:
-        return render(request, "cases/_exit_form.html", context)
-    return render(request, "cases/log_exit.html", context)
+    context = {"case": case, form_key: form}
+    return render(request, partial if request.htmx else page, context)
+
+
+@client_access_required
+@require_http_methods(["GET", "POST"])
+def log_exit(request: HttpRequest, pk: int) -> HttpResponse:
+    def write(case, data):
+        services.exit_log(
+            case=case,
+            reason=data["reason"],
+            occurred_on=data["occurred_on"],
+            confirm=data["confirm"],
+            by=request.user,
+            source=Source.PAGE,
+        )
+
+    return _log_on_case(
+        request,
+        pk,
+        form_class=ExitForm,
+        form_key="exit_form",
+        partial="cases/_exit_form.html",
+        page="cases/log_exit.html",
+        saved_message=_("Avslutet är registrerat."),
+        write=write,
+    )
 
 
 @client_access_required
 @require_http_methods(["GET", "POST"])
 def log_event(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request.user, pk)
-    accesslog.log_read(request, kind="case", records=[case])
-    form = EventForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.event_log(
-                case=case,
-                event_type=form.cleaned_data["event_type"],
-                occurred_on=form.cleaned_data["occurred_on"],
-                decision_mode=form.cleaned_data["decision_mode"],
-                by=request.user,
-                source=Source.PAGE,
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            return _saved(
-                request,
-                case,
-                "cases/_event_form.html",
-                {"case": case, "event_form": EventForm()},
-                _("Händelsen är registrerad."),
-            )
-    context = {"case": case, "event_form": form}
-    if request.htmx:
-        return render(request, "cases/_event_form.html", context)
-    return render(request, "cases/log_event.html", context)
+    def write(case, data):
+        services.event_log(
+            case=case,
+            event_type=data["event_type"],
+            occurred_on=data["occurred_on"],
+            decision_mode=data["decision_mode"],
+            by=request.user,
+            source=Source.PAGE,
+        )
+
+    return _log_on_case(
+        request,
+        pk,
+        form_class=EventForm,
+        form_key="event_form",
+        partial="cases/_event_form.html",
+        page="cases/log_event.html",
+        saved_message=_("Händelsen är registrerad."),
+        write=write,
+    )
 
 
 @client_access_required
