@@ -9,6 +9,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -246,10 +247,12 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
     unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
     people = services.unit_people(unit=unit)
     participants = services.participant_choices(unit=unit, people=people)
+    closed = MonthFollowUp.objects.filter(unit=unit, month=month, closed_at__isnull=False)
     versions = list(
         GroupDecision.objects.for_unit_month(unit, month)
         .select_related("decided_by")
         .prefetch_related("participants")
+        .annotate(month_closed=Exists(closed))
         .order_by("-version")
     )
     current = versions[0] if versions else None
@@ -309,7 +312,8 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
             },
         )
     rows, target_sum = _meeting_rows(unit, month, people)
-    followup = MonthFollowUp.objects.filter(unit=unit, month=month).first()
+    # Asked with the decisions when there are some (one query less on the busiest page).
+    month_closed = versions[0].month_closed if versions else closed.exists()
     context = {
         "unit": unit,
         **_month_nav(month),
@@ -321,11 +325,14 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
         "versions": versions,
         "form": form,
         "conflict": conflict,
-        "followup": followup,
+        "month_closed": month_closed,
         "units": membership_units(request.user, MANAGER),
+        # A plan change is only kept once the month has a decision (services.plan_save).
         "plan_changes": CycleChange.objects.for_month(unit, month)
         .filter(kind=CycleChange.Kind.PLAN)
-        .select_related("subject", "changed_by"),
+        .select_related("subject", "changed_by")
+        if versions
+        else [],
     }
     accesslog.log_read(
         request,
