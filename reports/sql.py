@@ -14,8 +14,8 @@ Mirrors `reports/frames.py` step for step (see its docstring for the rules):
   percentile_cont's own arithmetic (ranks floor/ceil(q·(n−1)), lo + (hi − lo)·fraction),
   which gives the same floats as percentile_cont over the pooled durations without
   sorting them (the sort of every pair times every ancestor was the largest cost).
-- open starts are +1 in the start's month and -1 in its pair's end month, summed per
-  ancestor and then run over the months with SUM() OVER (ORDER BY month).
+- open starts are +1 in the start's month and -1 in its pair's end month (the pairs
+  grouped once by start unit, start month and end month), summed per ancestor and then run over the months with SUM() OVER (ORDER BY month).
 
 All statements take the same parameters (see `params`) and filter events by organisation
 only when the run does not cover every organisation, so a full recompute is plain scans.
@@ -93,7 +93,8 @@ leaf_hist AS (
 ),
 hist AS (
     SELECT unit_id, indicator_id, month, days, k,
-           sum(k) OVER (PARTITION BY unit_id, indicator_id, month ORDER BY days) AS upto,
+           sum(k) OVER (PARTITION BY unit_id, indicator_id, month ORDER BY days
+                        ROWS UNBOUNDED PRECEDING) AS upto,  -- days are unique here
            (sum(k) OVER (PARTITION BY unit_id, indicator_id, month))::bigint AS n
     FROM (SELECT c.ancestor AS unit_id, h.indicator_id, h.month, h.days, sum(h.k) AS k
           FROM leaf_hist h JOIN closure c ON c.descendant = h.unit_id
@@ -118,17 +119,23 @@ stats AS (
            ] AS q
     FROM ranks
 ),
-diffs AS (
+spans AS (
+    -- each pair once, by where and when it starts and when (if ever) it ends
     SELECT start_unit AS unit_id, indicator_id,
-           GREATEST(date_trunc('month', start_on::timestamp)::date, %(first)s) AS month, 1 AS d
+           GREATEST(date_trunc('month', start_on::timestamp)::date, %(first)s) AS s_month,
+           CASE WHEN end_on <= %(last_day)s
+                THEN GREATEST(date_trunc('month', end_on::timestamp)::date, %(first)s) END
+               AS e_month,
+           count(*) AS n
     FROM pairs WHERE start_on <= %(last_day)s
-    UNION ALL
-    SELECT start_unit, indicator_id,
-           GREATEST(date_trunc('month', end_on::timestamp)::date, %(first)s), -1
-    FROM pairs WHERE end_on <= %(last_day)s
+    GROUP BY 1, 2, 3, 4
 ),
 leaf_diffs AS (
-    SELECT unit_id, indicator_id, month, sum(d) AS d FROM diffs GROUP BY 1, 2, 3
+    SELECT unit_id, indicator_id, month, sum(d) AS d
+    FROM (SELECT unit_id, indicator_id, s_month AS month, n AS d FROM spans
+          UNION ALL
+          SELECT unit_id, indicator_id, e_month, -n FROM spans WHERE e_month IS NOT NULL) x
+    GROUP BY 1, 2, 3
 ),
 anc_diffs AS (
     SELECT c.ancestor AS unit_id, l.indicator_id, l.month, sum(l.d) AS d
