@@ -1,4 +1,5 @@
-"""The JSON API for case systems and automation robots (django-ninja, OpenAPI at /api/openapi.json).
+"""The JSON API for case systems and automation robots (django-ninja, OpenAPI at /api/openapi.json
+for a token or an administrator).
 
 Authentication: ``Authorization: Bearer eor_<prefix>_<secret>``, a per-integration token an
 administrator created (integrations.ApiToken). A token reaches its units and every unit
@@ -17,16 +18,18 @@ Every call is written to the call log (integrations.middleware.ApiAuditMiddlewar
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, NinjaAPI, Path, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, field_validator
 
 from cases.importing import import_rows
+from goals.access import is_admin
 from goals.models import Unit
 from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Source
 
@@ -35,6 +38,26 @@ from .models import ApiToken
 from .services import token_authenticate
 
 # --- authentication -------------------------------------------------------------------------
+
+
+def _schema_access(view):
+    """The OpenAPI schema for integrators (a valid token) and administrators, nobody else:
+    it holds no data, but it maps every endpoint of a social-services system."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        allowed = (scheme.lower() == "bearer" and token_authenticate(token.strip())) or (
+            request.user.is_authenticated and is_admin(request.user)
+        )
+        if not allowed:
+            response = JsonResponse({"detail": "Unauthorized"}, status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 class TokenAuth(HttpBearer):
@@ -52,6 +75,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=TokenAuth(),
     docs_url=None,  # no docs page: its scripts would need a CDN or inline code (CSP)
+    docs_decorator=_schema_access,
 )
 v1 = Router()
 

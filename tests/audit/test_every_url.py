@@ -108,7 +108,7 @@ GET = {
     "integrations:decisions?b": "login 404 404 200 404 200 200 login",
     # the API: bearer tokens only, scoped to the token's units
     "api:api-root": "404 404 404 404 404 404 404 404",
-    "api:openapi-json": "200 200 200 200 200 200 200 200",
+    "api:openapi-json": "401 401 401 401 401 401 200 200",  # integrators and admins
     "api:post_event": "405 405 405 405 405 405 405 405",
     "api:post_events": "405 405 405 405 405 405 405 405",
     "api:list_units": "401 401 401 401 401 401 401 200",

@@ -249,8 +249,16 @@ def test_figures_need_a_sensible_year(client, robot, query):
     assert response.json()["errors"][0]["field"] == "year"
 
 
-def test_the_openapi_schema_is_published(client, db):
-    response = client.get("/api/openapi.json")
+def test_the_openapi_schema_is_for_integrators_and_administrators(client, robot, alice, ada):
+    assert client.get("/api/openapi.json").status_code == 401
+    bad = client.get("/api/openapi.json", HTTP_AUTHORIZATION="Bearer eor_nope_nope")
+    assert bad.status_code == 401
+    client.force_login(alice)  # a caseworker has no use for it
+    assert client.get("/api/openapi.json").status_code == 401
+    client.force_login(ada)
+    assert client.get("/api/openapi.json").status_code == 200
+    client.logout()
+    response = client.get("/api/openapi.json", **robot.headers)
     assert response.status_code == 200
     schema = response.json()
     assert {"/api/v1/events", "/api/v1/events/batch", "/api/v1/units/{code}/figures"} <= set(

@@ -23,6 +23,7 @@ print(json.dumps({
     "cache": s.CACHES["default"]["BACKEND"], "hosts": s.ALLOWED_HOSTS,
     "static": s.STORAGES["staticfiles"]["BACKEND"], "secure": s.SESSION_COOKIE_SECURE,
     "tz": s.TIME_ZONE, "lang": s.LANGUAGE_CODE,
+    "mail": [s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT],
 }))
 """
 CLEAN = {
@@ -73,6 +74,23 @@ def test_database_and_redis_urls_switch_to_postgres_and_workers():
     assert s["hosts"] == ["eor.trelleborg.se", "intern.example"]
     assert s["debug"] is False and s["secure"] is True
     assert s["static"].startswith("whitenoise")
+
+
+def test_the_smtp_relay_is_read_from_the_environment():
+    assert settings_with(DEBUG="true")["mail"] == ["localhost", 25, "", False, 10]
+    s = settings_with(
+        DEBUG="true",
+        EMAIL_HOST="smtp.kommun.example",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="eor",
+        EMAIL_USE_TLS="true",
+        EMAIL_TIMEOUT="5",
+    )
+    assert s["mail"] == ["smtp.kommun.example", 587, "eor", True, 5]
+    both = load(DEBUG="true", EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")
+    assert both.returncode != 0 and "not both" in both.stderr
+    port = load(DEBUG="true", EMAIL_PORT="smtp")
+    assert port.returncode != 0 and "EMAIL_PORT must be an integer" in port.stderr
 
 
 def test_secret_key_is_required_without_debug():
