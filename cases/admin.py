@@ -1,6 +1,6 @@
 """Administration of clients, cases and events. Writes go through cases.services, so the
 admin path keeps the same rules (personal-number guard, dates, reasons), keeps history and
-announces events_changed like every other path."""
+announces events_changed like every other path; reads are access-logged like every page's."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from trelleborg.accesslog import ReadLoggedAdmin
 from trelleborg.months import month_of
 from trelleborg.vocabulary import DecisionMode, EventType, Source
 
@@ -17,7 +18,7 @@ from .signals import announce_events_changed
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ReadLoggedAdmin, admin.ModelAdmin):
     # The ref field's validator (validate_not_personal_number) runs in the admin form.
     list_display = ["ref", "organisation", "created_at"]
     search_fields = ["ref"]
@@ -26,7 +27,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadLoggedAdmin, admin.ModelAdmin):
     list_display = ["case_number", "client", "unit", "caseworker", "program"]
     list_filter = ["program"]
     search_fields = ["case_number", "client__ref"]
@@ -77,7 +78,7 @@ class CaseEventAdminForm(forms.ModelForm):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadLoggedAdmin, admin.ModelAdmin):
     form = CaseEventAdminForm
     list_display = ["event_id", "case", "unit", "event_type", "occurred_on", "reason", "source"]
     list_filter = ["event_type", "source", "program"]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from trelleborg.accesslog import ReadLoggedAdmin
+
 from .forms import IndicatorAdminForm
 from .models import (
     CycleChange,
@@ -100,11 +102,15 @@ class NamedClientInline(admin.TabularInline):
 
 
 @admin.register(IndividualTarget)
-class IndividualTargetAdmin(admin.ModelAdmin):
+class IndividualTargetAdmin(ReadLoggedAdmin, admin.ModelAdmin):
     list_display = ["unit", "caseworker", "month", "target"]
     list_filter = ["month"]
     list_select_related = ["unit", "caseworker"]
     inlines = [NamedClientInline]
+
+    def read_records(self, objs, *, form=False):
+        """The list shows plans only; a plan's form shows its named clients."""
+        return [*objs, *objs[0].named_clients.all()] if form else objs
 
 
 @admin.register(GroupDecision)
@@ -115,7 +121,7 @@ class GroupDecisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleChange)
-class CycleChangeAdmin(admin.ModelAdmin):
+class CycleChangeAdmin(ReadLoggedAdmin, admin.ModelAdmin):
     list_display = ["unit", "month", "kind", "subject", "changed_by", "changed_at"]
     list_filter = ["kind", "month"]
     list_select_related = ["unit", "subject", "changed_by"]

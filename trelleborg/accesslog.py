@@ -30,3 +30,28 @@ def log_read(request: Any, *, kind: str, records: Iterable[Any] = (), unit: Any 
     if _writer is None:
         raise ImproperlyConfigured("No access log is registered (is 'audit' installed?)")
     return _writer(request, kind=kind, records=records, unit=unit)
+
+
+class ReadLoggedAdmin:
+    """ModelAdmin mixin: the admin's lists and forms of client-level data are reads like any
+    page's. Every changelist page logs the rows it shows and every change form the object
+    it shows (kind "admin"), after the view has built its response, so a refused or
+    missing object logs nothing. `read_records(objs, form=…)` may widen what one object shows
+    (a plan shows its named clients)."""
+
+    def read_records(self, objs: list[Any], *, form: bool = False) -> list[Any]:
+        return objs
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            log_read(request, kind="admin", records=self.read_records(list(changelist.result_list)))
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if shown is not None:
+            log_read(request, kind="admin", records=self.read_records([shown], form=True))
+        return response

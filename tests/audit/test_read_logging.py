@@ -85,3 +85,40 @@ def test_plan_logs_the_caseworkers_named_clients(client, org, alice):
     assert client.get(reverse("goals:plan", args=["unit-a", "2026-12"])).status_code == 200
     record = _last(alice)
     assert "K-00401" in set(record.items.values_list("client_ref", flat=True))
+
+
+def test_admin_lists_and_forms_of_client_data_are_logged(client, org, ada):
+    cases = [CaseFactory(unit=org["a"], client__ref=f"K-0020{i}") for i in range(3)]
+    client.force_login(ada)
+    assert client.get(reverse("admin:cases_client_changelist")).status_code == 200
+    record = _last(ada)
+    assert record.kind == "admin"
+    assert set(record.items.values_list("client_ref", flat=True)) == {c.client.ref for c in cases}
+    url = reverse("admin:cases_case_change", args=[cases[0].pk])
+    assert client.get(url).status_code == 200
+    record = _last(ada)
+    assert (record.kind, record.path) == ("admin", url)
+    assert list(record.items.values_list("client_ref", "unit_path")) == [("K-00200", org["a"].path)]
+
+
+def test_an_admin_plan_form_logs_its_named_clients(client, org, alice, ada):
+    target = IndividualTarget.objects.create(
+        unit=org["a"], caseworker=alice, month=dt.date(2026, 3, 1), target=2
+    )
+    NamedClient.objects.create(target=target, client_ref="K-00301", planned_action="CV")
+    client.force_login(ada)
+    before = AccessRecord.objects.count()
+    assert client.get(reverse("admin:goals_individualtarget_changelist")).status_code == 200
+    assert (
+        client.get(reverse("admin:goals_individualtarget_change", args=[target.pk])).status_code
+        == 200
+    )
+    assert AccessRecord.objects.count() == before + 2
+    assert "K-00301" in _last(ada).items.values_list("client_ref", flat=True)
+
+
+def test_an_admin_form_of_a_missing_object_logs_nothing(client, org, ada):
+    client.force_login(ada)
+    response = client.get(reverse("admin:cases_case_change", args=[999999]))
+    assert response.status_code == 302  # the admin redirects to its index with a message
+    assert not AccessRecord.objects.filter(user=ada).exists()
