@@ -12,6 +12,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,6 +86,27 @@ def client_case_register(
         ) from None
 
 
+# check_event's `first` when the caller has not read it.
+_UNREAD = object()
+
+
+def lock_case(case: Case) -> dt.date | None:
+    """Lock the case's row until the transaction ends (two exits saved at once cannot both
+    pass the same-month check) and return its first event's date, in one statement."""
+    first = (
+        CaseEvent.objects.filter(case=OuterRef("pk"))
+        .order_by("occurred_on")
+        .values("occurred_on")[:1]
+    )
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .filter(pk=case.pk)
+        .annotate(first_on=Subquery(first))
+        .values_list("first_on", flat=True)
+        .first()
+    )
+
+
 def check_event(
     *,
     case: Case,
@@ -95,7 +117,11 @@ def check_event(
     program: str,
     confirm: bool,
     exclude_event: CaseEvent | None = None,
+    first: dt.date | None | object = _UNREAD,
 ) -> None:
+    """Raise ValidationError (by field) if the event may not be saved. `first`: the date of
+    the case's first event (other than `exclude_event`) when the caller has read it already;
+    None for a case without events."""
     errors: dict[str, list[ValidationError]] = {}
 
     def add(field: str, message: str, code: str = "invalid") -> None:
@@ -108,7 +134,8 @@ def check_event(
     others = CaseEvent.objects.for_case(case)
     if exclude_event is not None:
         others = others.exclude(pk=exclude_event.pk)
-    first = others.order_by("occurred_on").values_list("occurred_on", flat=True).first()
+    if first is _UNREAD:
+        first = others.order_by("occurred_on").values_list("occurred_on", flat=True).first()
     if first is not None and occurred_on < first:
         add(
             "occurred_on",
@@ -174,8 +201,6 @@ def event_log(
         decision_mode = DecisionMode.MANUAL
     program = program or case.program
     with transaction.atomic():
-        # Lock the case so two exits saved at once cannot both pass the same-month check.
-        Case.objects.select_for_update().filter(pk=case.pk).first()
         check_event(
             case=case,
             event_type=event_type,
@@ -184,13 +209,17 @@ def event_log(
             decision_mode=decision_mode,
             program=program,
             confirm=confirm,
+            first=lock_case(case),
         )
         now = timezone.now()
+        # The unit object when the loader brought it (the audit entry reads its path), else
+        # its id: no query either way.
+        unit = {"unit": case.unit} if Case.unit.is_cached(case) else {"unit_id": case.unit_id}
         event = CaseEvent.objects.create(
             organisation_id=case.organisation_id,
             event_id=new_event_id(),
             case=case,
-            unit_id=case.unit_id,
+            **unit,
             event_type=event_type,
             occurred_on=occurred_on,
             reason=reason,

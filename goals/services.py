@@ -433,14 +433,21 @@ def followup_close(*, unit: Unit, month: dt.date, by) -> MonthFollowUp:
     return followup
 
 
-def followup_mark_restated(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> int:
+def followup_mark_restated(
+    *, unit_ids: Iterable[int], months: Iterable[dt.date], ancestors_included: bool = False
+) -> int:
     """Mark closed months of these units, and of the units above them (whose figures pool
-    theirs), as restated. `reports` calls this when events change in a closed month."""
+    theirs), as restated. `reports` calls this when events change in a closed month, with
+    `ancestors_included=True` when `unit_ids` already holds every unit above (no query for
+    them then)."""
+    closed = MonthFollowUp.objects.filter(
+        month__in=list(months), closed_at__isnull=False, restated=False
+    )
+    if ancestors_included:
+        return closed.filter(unit_id__in=list(unit_ids)).update(restated=True)
     units = list(Unit.objects.filter(pk__in=list(unit_ids)))
     codes = {code for unit in units for code in [*unit.ancestor_codes(), unit.code]}
-    return MonthFollowUp.objects.filter(
-        unit__code__in=codes, month__in=list(months), closed_at__isnull=False, restated=False
-    ).update(restated=True)
+    return closed.filter(unit__code__in=codes).update(restated=True)
 
 
 # --- Year goals and manual values -----------------------------------------------------------

@@ -10,6 +10,7 @@ import redis.exceptions
 from celery import shared_task
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models import Exists, OuterRef
 
 from goals.models import Unit
 
@@ -52,11 +53,10 @@ def refresh_figures(organisation_id: int) -> dict[str, int]:
 
 def schedule_refresh(*, unit_ids) -> None:
     """Schedule a recomputation of every organisation the units belong to."""
-    roots = {
-        path.strip("/").split("/")[0]
-        for path in Unit.objects.filter(pk__in=list(unit_ids)).values_list("path", flat=True)
-    }
-    for organisation_id in Unit.objects.filter(code__in=roots).values_list("pk", flat=True):
+    # One query: the organisations (root units) whose subtree holds one of the units.
+    touched = Unit.objects.filter(pk__in=list(unit_ids), path__startswith=OuterRef("path"))
+    organisations = Unit.objects.filter(parent__isnull=True).filter(Exists(touched))
+    for organisation_id in organisations.values_list("pk", flat=True):
         try:
             if cache.add(_pending_key(organisation_id), 1, timeout=60):
                 refresh_figures.apply_async((organisation_id,), countdown=COALESCE_SECONDS)

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 import kombu.exceptions
 import redis.exceptions
@@ -47,21 +48,24 @@ SCHEDULED_TTL = 120
 REFRESH_FIRST = (Indicator.Kind.EXITS,)
 REFRESH_THEN = (Indicator.Kind.LEAD_TIME,)
 
+# One statement: the units and every unit above them (a unit's path starts with each of its
+# ancestors' paths) × the months, recorded as pending; answers the units it marked.
 _UPSERT_SQL = """
 INSERT INTO reports_refreshstate (unit_id, month, status, generation, requested_at, error)
-VALUES {rows}
+SELECT DISTINCT a.id, m.month, 'pending', 1, %s, ''
+FROM goals_unit u
+JOIN goals_unit a ON substr(u.path, 1, length(a.path)) = a.path
+CROSS JOIN ({months}) m
+WHERE u.id IN ({units})
 ON CONFLICT (unit_id, month) DO UPDATE
     SET status = 'pending',
         generation = reports_refreshstate.generation + 1,
         requested_at = excluded.requested_at,
         error = ''
+RETURNING unit_id
 """
-
-
-def units_with_ancestors(unit_ids: Iterable[int]) -> list[Unit]:
-    units = list(Unit.objects.filter(pk__in=list(unit_ids)))
-    codes = {code for unit in units for code in unit.path.strip("/").split("/")}
-    return list(Unit.objects.filter(code__in=codes))
+# Units per statement (well under SQLite's limit on parameters).
+_UNITS_PER_STATEMENT = 500
 
 
 def refresh_request(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> int:
@@ -72,19 +76,27 @@ def refresh_request(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> in
     """
     from .tasks import refresh_pending  # tasks import this module
 
-    unit_ids, months = set(unit_ids), sorted({m.replace(day=1) for m in months})
-    units = units_with_ancestors(unit_ids)
-    if not units or not months:
+    unit_ids, months = sorted(set(unit_ids)), sorted({m.replace(day=1) for m in months})
+    if not unit_ids or not months:
         return 0
     now = timezone.now()
-    pairs = [(u.pk, m) for u in units for m in months]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(pairs), 500):
-            chunk = pairs[start : start + 500]
-            rows = ", ".join(["(%s, %s, 'pending', 1, %s, '')"] * len(chunk))
-            params = [value for unit_id, month in chunk for value in (unit_id, month, now)]
-            cursor.execute(_UPSERT_SQL.format(rows=rows), params)
-    goals_services.followup_mark_restated(unit_ids=unit_ids, months=months)
+    month_rows = " UNION ALL ".join(["SELECT %s AS month"] * len(months))
+    chunks = [
+        unit_ids[start : start + _UNITS_PER_STATEMENT]
+        for start in range(0, len(unit_ids), _UNITS_PER_STATEMENT)
+    ]
+    marked: list[int] = []
+    # A single statement is atomic by itself: no transaction (two round trips) around it.
+    with transaction.atomic() if len(chunks) > 1 else nullcontext(), connection.cursor() as cursor:
+        for chunk in chunks:
+            sql = _UPSERT_SQL.format(months=month_rows, units=", ".join(["%s"] * len(chunk)))
+            cursor.execute(sql, [now, *months, *chunk])
+            marked.extend(row[0] for row in cursor.fetchall())
+    if not marked:
+        return 0
+    goals_services.followup_mark_restated(
+        unit_ids=set(marked), months=months, ancestors_included=True
+    )
     try:
         first = cache.add(SCHEDULED_KEY, now.isoformat(), timeout=SCHEDULED_TTL)
     except BROKER_ERRORS:
@@ -92,10 +104,10 @@ def refresh_request(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> in
         # five minutes) or the nightly run drains them once it is back. A logged exit must
         # not fail because the scheduler is away.
         log.warning("refresh not scheduled (cache unreachable); left pending", exc_info=True)
-        return len(pairs)
+        return len(marked)
     if first:
         refresh_pending.delay_on_commit()
-    return len(pairs)
+    return len(marked)
 
 
 def _mark(claimed: list[dict], **values) -> None:

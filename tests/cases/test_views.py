@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -115,6 +116,54 @@ def test_log_exit_with_htmx_triggers_refresh(client, alice, case_a):
     assert "Avslutet är registrerat" in response.content.decode()
     exit_event = CaseEvent.objects.exits().get()
     assert (exit_event.recorded_by, exit_event.source) == (alice, "page")
+
+
+# The exit POST (htmx), everything it writes counted: session, user, memberships, the case
+# (one loader query), the access log (record, item), the exit's transaction (savepoint here,
+# lock + first date, the first-exit-of-the-month check, event, audit entry, release) and,
+# after commit, reports' pending rows (one upsert), goals' restated months and
+# integrations' organisations. The tasks they queue are left out (a worker runs them).
+EXIT_POST_QUERY_BUDGET = 15
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_logging_an_exit_stays_within_its_query_budget(
+    client,
+    alice,
+    org,
+    case_a,
+    confirm,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    from audit.models import AccessRecordItem, AuditEntry
+    from reports.models import RefreshState
+
+    client.force_login(alice)
+    url = reverse("cases:log_exit", args=[case_a.pk])
+    data = {"reason": "work", "occurred_on": today().isoformat()}
+    if confirm:  # a second exit in the month, confirmed (what the HTTP benchmark posts)
+        CaseEventFactory(case=case_a, event_type="exit", reason="work", occurred_on=today())
+        data["confirm"] = "on"
+    with (
+        mock.patch("reports.tasks.refresh_pending.delay_on_commit"),
+        mock.patch("integrations.tasks.refresh_figures.apply_async"),
+        django_assert_max_num_queries(EXIT_POST_QUERY_BUDGET),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(url, data, HTTP_HX_TARGET="exit-form", **HX)
+    assert response.status_code == 200 and "HX-Trigger" in response
+    exit_event = CaseEvent.objects.exits().latest("pk")
+    entry = AuditEntry.objects.get_for_object(exit_event).get(action=AuditEntry.Action.CREATE)
+    assert (entry.actor, entry.unit_path) == (alice, org["a"].path)
+    item = AccessRecordItem.objects.filter(object_pk=str(case_a.pk)).latest("pk")
+    assert (item.client_ref, item.unit_path, item.record.method) == (
+        case_a.client.ref,
+        org["a"].path,
+        "POST",
+    )
+    pending = RefreshState.objects.filter(status="pending", month=today().replace(day=1))
+    assert set(pending.values_list("unit__code", flat=True)) == {"org", "unit-a"}
 
 
 def test_log_exit_without_js_redirects_to_case(client, alice, case_a):
