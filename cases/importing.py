@@ -58,6 +58,7 @@ MAX_LENGTH = 64  # event_id, case_id, client_ref (the model fields' max_length)
 MAX_ERRORS = 5_000
 STAGE = "cases_import_stage"
 _BATCH = 5_000
+_BIG = 50_000  # staged rows from which joins over the staging table are never nested loops
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 EVENT_TYPES = frozenset(EventType.values)
@@ -174,6 +175,44 @@ def _create_stage(cursor) -> None:
             changed boolean NOT NULL DEFAULT FALSE
         )"""
     )
+
+
+# How PostgreSQL should join, statement by statement. Two kinds of statement run here:
+# - set-based ones over the staging table and tables of about a case a client or less
+#   (file checks, new clients, cases and events): hash joins, and never a nested loop over
+#   a big staging table (one misestimated nested loop turns seconds into hours);
+# - ones that look rows of cases_caseevent (ten million rows nationally) up from the
+#   staging table by key (classification, a case's later events, history, and the
+#   receivers of `import_written`): index lookups. A hash join would read the whole
+#   events table for each of them.
+_HASH_JOINS = (
+    "SET LOCAL enable_hashjoin = on",
+    "SET LOCAL enable_mergejoin = on",
+)
+_INDEX_LOOKUPS = (
+    "SET LOCAL enable_nestloop = on",
+    "SET LOCAL enable_hashjoin = off",
+    "SET LOCAL enable_mergejoin = off",
+)
+# What the import changes for its own statements, put back to the session's values at the
+# end (a caller's enclosing transaction keeps its own plans).
+_PLANNER_SETTINGS = ("enable_nestloop", "enable_hashjoin", "enable_mergejoin", "work_mem", "jit")
+
+
+def _plan(cursor, *, index_lookups: bool, big: bool = False) -> None:
+    if not _is_postgres():
+        return
+    statements = _INDEX_LOOKUPS if index_lookups else _HASH_JOINS
+    if not index_lookups:
+        statements += (f"SET LOCAL enable_nestloop = {'off' if big else 'on'}",)
+    for statement in statements:
+        cursor.execute(statement)
+
+
+def _plan_defaults(cursor) -> None:
+    if _is_postgres():
+        for name in _PLANNER_SETTINGS:
+            cursor.execute(f"SET LOCAL {name} TO DEFAULT")
 
 
 class _Stager:
@@ -684,7 +723,7 @@ def _file_checks(cursor, errors: list[CsvError]) -> None:
         """SELECT s.line, s.case_number, f.first_line
             FROM cases_import_stage s
             JOIN (SELECT org_id, case_number, MIN(line) AS first_line FROM cases_import_stage
-                  GROUP BY org_id, case_number HAVING COUNT(DISTINCT client_ref) > 1) f
+                  GROUP BY org_id, case_number HAVING MIN(client_ref) <> MAX(client_ref)) f
               ON f.org_id = s.org_id AND f.case_number = s.case_number
             JOIN cases_import_stage s0 ON s0.org_id = f.org_id AND s0.case_number = f.case_number
                            AND s0.line = f.first_line
@@ -722,20 +761,20 @@ def _file_checks(cursor, errors: list[CsvError]) -> None:
 
 
 def _classify(cursor, result: ImportResult) -> None:
+    """Mark the staged rows whose (organisation, event_id) exists, and which of those differ."""
     cursor.execute(
-        """UPDATE cases_import_stage SET existing_id = e.id
-            FROM cases_caseevent AS e
-            WHERE e.organisation_id = cases_import_stage.org_id AND e.event_id = cases_import_stage.event_id"""
-    )
-    cursor.execute(
-        """UPDATE cases_import_stage SET changed = TRUE
+        """UPDATE cases_import_stage
+            SET existing_id = e.id,
+                changed = (c.case_number <> cases_import_stage.case_number
+                           OR e.unit_id <> cases_import_stage.unit_id
+                           OR e.event_type <> cases_import_stage.event_type
+                           OR e.occurred_on <> cases_import_stage.occurred_on
+                           OR e.reason <> cases_import_stage.reason
+                           OR e.program <> cases_import_stage.program
+                           OR e.decision_mode <> cases_import_stage.decision_mode)
             FROM cases_caseevent AS e JOIN cases_case AS c ON c.id = e.case_id
-            WHERE e.id = cases_import_stage.existing_id
-              AND (c.case_number <> cases_import_stage.case_number OR e.unit_id <> cases_import_stage.unit_id
-                   OR e.event_type <> cases_import_stage.event_type
-                   OR e.occurred_on <> cases_import_stage.occurred_on
-                   OR e.reason <> cases_import_stage.reason OR e.program <> cases_import_stage.program
-                   OR e.decision_mode <> cases_import_stage.decision_mode)"""
+            WHERE e.organisation_id = cases_import_stage.org_id
+              AND e.event_id = cases_import_stage.event_id"""
     )
     cursor.execute(
         """SELECT COALESCE(SUM(CASE WHEN existing_id IS NULL THEN 1 ELSE 0 END), 0),
@@ -752,13 +791,15 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _touched(cursor) -> tuple[set[int], set[dt.date]]:
+def _touched(cursor, changed: int) -> tuple[set[int], set[dt.date]]:
     """Units and months of new and changed rows, old values included (before the update)."""
     pairs: set[tuple[int, dt.date]] = set()
     cursor.execute(
         "SELECT DISTINCT unit_id, occurred_on FROM cases_import_stage WHERE existing_id IS NULL OR changed"
     )
     pairs.update((unit_id, month_of(_as_date(day))) for unit_id, day in cursor.fetchall())
+    if not changed:
+        return {u for u, _m in pairs}, {m for _u, m in pairs}
     cursor.execute(
         """SELECT DISTINCT e.unit_id, e.occurred_on
             FROM cases_caseevent e JOIN cases_import_stage s ON e.id = s.existing_id WHERE s.changed"""
@@ -785,9 +826,10 @@ _ANALYZE = {
 }
 
 
-def _write(cursor, result: ImportResult, *, source: str, user_id: int | None) -> None:
+def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, big: bool) -> None:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
+    _plan(cursor, index_lookups=False, big=big)
 
     # Clients of cases that do not exist yet (a known client may open a new case).
     cursor.execute(
@@ -802,6 +844,7 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None) ->
     )
     result.clients_created = max(cursor.rowcount, 0)
     _analyze_if_grown(cursor, "cases_client", result.clients_created)
+    _plan(cursor, index_lookups=True)
     # Existing cases follow the file's latest new or changed event when nothing in the
     # database is later (a case that moved to another unit or caseworker).
     cursor.execute(
@@ -825,6 +868,7 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None) ->
                               WHERE e.case_id = cases_case.id AND e.occurred_on > l.occurred_on)"""
     )
     # New cases take unit, caseworker and program from their latest event in the file.
+    _plan(cursor, index_lookups=False, big=big)
     cursor.execute(
         """INSERT INTO cases_case
                 (organisation_id, case_number, client_id, unit_id, caseworker_id, program,
@@ -846,6 +890,7 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None) ->
     result.cases_created = max(cursor.rowcount, 0)
     _analyze_if_grown(cursor, "cases_case", result.cases_created)
     if result.changed:
+        _plan(cursor, index_lookups=True)
         history = """INSERT INTO cases_caseeventhistory
                     (event_id, changed_at, changed_by_id, source, previous)
                 SELECT e.id, %s, %s, %s,
@@ -873,6 +918,7 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None) ->
             [now],
         )
     if result.new:
+        _plan(cursor, index_lookups=False, big=big)
         cursor.execute(
             """INSERT INTO cases_caseevent
                     (organisation_id, event_id, case_id, unit_id, event_type, occurred_on,
@@ -998,22 +1044,18 @@ def _import(
             stopped = False
         if result.rows == 0 and not errors:
             errors.append(CsvError(0, None, _("Filen innehåller inga händelser.")))
+        big = stager.count > _BIG
         if stager.count and not stopped:
             if _is_postgres():
                 cursor.execute("ANALYZE cases_import_stage")  # temp tables are never auto-analysed
-                if stager.count > 50_000:
-                    # Set-based statements over a big staging table want hash joins; one
-                    # misestimated nested loop turns seconds into hours. Small imports keep
-                    # the planner's index lookups. SET LOCAL ends with the transaction.
-                    cursor.execute("SET LOCAL enable_nestloop = off")
-            cursor.execute(
-                "CREATE INDEX cases_import_stage_key ON cases_import_stage (org_id, event_id)"
-            )
-            cursor.execute(
-                "CREATE INDEX cases_import_stage_case ON cases_import_stage (org_id, case_number)"
-            )
+                # Hashes and sorts over the staging table stay in memory; compiling each
+                # statement (JIT) costs more than it saves on these short plans.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL jit = off")
+            _plan(cursor, index_lookups=False, big=big)
             _file_checks(cursor, errors)
         if not errors:
+            _plan(cursor, index_lookups=True)
             _classify(cursor, result)
         if errors or dry_run:
             errors.sort(
@@ -1022,13 +1064,16 @@ def _import(
             cursor.execute("DROP TABLE IF EXISTS cases_import_stage")
             transaction.set_rollback(True)
             return result
-        unit_ids, months = _touched(cursor)
-        _write(cursor, result, source=source, user_id=getattr(user, "pk", None))
+        unit_ids, months = _touched(cursor, result.changed)
+        _write(cursor, result, source=source, user_id=getattr(user, "pk", None), big=big)
         result.written = True
         result.unit_ids, result.months = frozenset(unit_ids), frozenset(months)
+        # Receivers look events up from the staging table (audit: one entry per new event).
+        _plan(cursor, index_lookups=True)
         import_written.send(
             sender=ImportResult, cursor=cursor, result=result, source=source, user=user
         )
         cursor.execute("DROP TABLE IF EXISTS cases_import_stage")
+        _plan_defaults(cursor)
         announce_events_changed(unit_ids=unit_ids, months=months)
     return result

@@ -281,3 +281,43 @@ def test_fast_and_row_by_row_agree_on_any_file(alice, carl, org, monkeypatch):
         assert_same(data)
 
     run()
+
+
+@pytest.mark.postgres
+def test_planner_settings_do_not_outlive_the_import(alice, carl, org, monkeypatch):
+    """The import plans its own statements (hash joins, index lookups into the events, more
+    work_mem); a caller's enclosing transaction gets its own settings back."""
+    from django.db import connection
+
+    names = ("enable_nestloop", "enable_hashjoin", "enable_mergejoin", "work_mem", "jit")
+
+    def settings_now():
+        with connection.cursor() as cursor:
+            values = []
+            for name in names:
+                cursor.execute(f"SHOW {name}")
+                values.append(cursor.fetchone()[0])
+            return values
+
+    before = settings_now()
+    monkeypatch.setattr(importing, "_BIG", 2)  # the plan of a big import on a small file
+    with transaction.atomic():
+        result = import_file(csv(*GOOD))
+        assert result.written and result.new == 4
+        assert settings_now() == before
+    assert CaseEvent.objects.count() == 4
+
+
+def test_big_import_plan_writes_new_changed_and_history(alice, carl, org, monkeypatch):
+    from cases.models import Case, CaseEventHistory
+
+    monkeypatch.setattr(importing, "_BIG", 2)
+    assert import_file(csv(*GOOD)).new == 4
+    moved = "e3,C1,K-001,unit-b,carl,exit,2018-03-05,studies,,"
+    result = import_file(csv(GOOD[0], moved, "e9,C9,K-009,unit-b,,referral,2018-04-01,,,"))
+    assert (result.new, result.changed, result.unchanged, result.written) == (1, 1, 1, True)
+    event = CaseEvent.objects.get(event_id="e3")
+    assert (event.unit, event.reason, str(event.occurred_on)) == (org["b"], "studies", "2018-03-05")
+    assert CaseEventHistory.objects.get(event=event).previous["unit"] == "unit-a"
+    assert Case.objects.get(case_number="C1").unit == org["b"]  # follows its latest event
+    assert Case.objects.get(case_number="C9").client.ref == "K-009"
