@@ -17,4 +17,5 @@ RUN pip install . \
 
 USER eor
 EXPOSE 8000
-CMD ["gunicorn", "trelleborg.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads, port and access log: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn"]

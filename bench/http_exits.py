@@ -4,10 +4,13 @@
                                [--gunicorn "--workers 3 --threads 4"] [--worker] [--json]
 
 Starts gunicorn (`trelleborg.wsgi`, DEBUG off, static files collected, bound to 127.0.0.1
-only) and signs in `--users` caseworkers of the data set (sessions made as a sign-in makes
-them). A Python load generator (threads, keep-alive connections, stdlib only) then POSTs
-the exit form of the case page (`arenden/<pk>/avslut/`, htmx headers, CSRF token, "confirm"
-ticked so a case can exit again) for open cases of each caseworker, in two phases:
+only) with the deployment's settings: `gunicorn.conf.py` in the project root, the file the
+Docker image and docker-compose use, sized by WEB_CONCURRENCY and GUNICORN_THREADS as there
+(`--gunicorn` adds arguments on top, for trying other settings). It signs in `--users`
+caseworkers of the data set (sessions made as a sign-in makes them). A Python load
+generator (threads, keep-alive connections, stdlib only) then POSTs the exit form of the
+case page (`arenden/<pk>/avslut/`, htmx headers, CSRF token, "confirm" ticked so a case can
+exit again) for open cases of each caseworker, in two phases:
 
 1. paced: requests scheduled at `--rate` per second for `--seconds` (open loop: latency is
    measured from the scheduled time, so a server that falls behind shows it);
@@ -45,6 +48,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def deployment_settings() -> str:
+    """What gunicorn.conf.py gives in this environment (the settings the run used)."""
+    import runpy
+
+    conf = runpy.run_path(str(common.ROOT / "gunicorn.conf.py"))
+    return (
+        f"gunicorn.conf.py: workers={conf['workers']} worker_class={conf['worker_class']} "
+        f"threads={conf['threads']} keepalive={conf['keepalive']}"
+    )
+
+
 def start_gunicorn(port: int, extra: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, **{k: v for k, v in common.BENCH_ENV.items() if k not in os.environ}}
     subprocess.run(
@@ -56,15 +70,8 @@ def start_gunicorn(port: int, extra: str) -> tuple[subprocess.Popen, str]:
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (the process writes it after we return)
         prefix="eor-bench-gunicorn-", suffix=".log", delete=False
     )
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "trelleborg.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        *shlex.split(extra),
-    ]
+    # gunicorn reads gunicorn.conf.py from its working directory (the project root).
+    args = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *shlex.split(extra)]
     process = subprocess.Popen(args, cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
@@ -213,8 +220,8 @@ def main() -> None:
     args_parser.add_argument("--users", type=int, default=40)
     args_parser.add_argument(
         "--gunicorn",
-        default="--workers 4 --worker-class gthread --threads 4 --keep-alive 30",
-        help="extra gunicorn arguments",
+        default="",
+        help="gunicorn arguments on top of gunicorn.conf.py (default: none, as deployed)",
     )
     args_parser.add_argument("--worker", action="store_true", help="also run a Celery worker")
     args = args_parser.parse_args()
@@ -252,7 +259,7 @@ def main() -> None:
             celery.wait(timeout=30)
     figures = {
         "database": common.database_facts(),
-        "gunicorn": args.gunicorn,
+        "gunicorn": " ".join(filter(None, [deployment_settings(), args.gunicorn])),
         "gunicorn_log": log_name,
         "celery_worker": bool(args.worker),
         "users": len(people),
