@@ -829,35 +829,48 @@ _ANALYZE = {
 def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, big: bool) -> None:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
-    _plan(cursor, index_lookups=False, big=big)
+    # Clients and cases are written from one row per case (cases_import_latest): lookups
+    # by key into cases_client and cases_case; only the events join the whole staging table.
+    _plan(cursor, index_lookups=True)
 
+    # Each case's latest row in the file, computed once (a sort of the whole staging table).
+    cursor.execute("DROP TABLE IF EXISTS cases_import_latest")
+    cursor.execute(
+        """CREATE TEMPORARY TABLE cases_import_latest AS
+            SELECT org_id, case_number, client_ref, unit_id, caseworker_id, program,
+                   occurred_on, existing_id, changed
+            FROM (SELECT s.org_id, s.case_number, s.client_ref, s.unit_id, s.caseworker_id,
+                         s.program, s.occurred_on, s.existing_id, s.changed,
+                         ROW_NUMBER() OVER (
+                             PARTITION BY s.org_id, s.case_number
+                             ORDER BY s.occurred_on DESC, s.line DESC
+                         ) AS rn
+                  FROM cases_import_stage s) AS l
+            WHERE l.rn = 1"""
+    )
+    if _is_postgres():
+        cursor.execute("ANALYZE cases_import_latest")
     # Clients of cases that do not exist yet (a known client may open a new case).
     cursor.execute(
         """INSERT INTO cases_client (organisation_id, ref, created_at)
-            SELECT DISTINCT s.org_id, s.client_ref, %s FROM cases_import_stage s
+            SELECT DISTINCT l.org_id, l.client_ref, %s FROM cases_import_latest l
             WHERE NOT EXISTS (SELECT 1 FROM cases_case c
-                              WHERE c.organisation_id = s.org_id
-                                AND c.case_number = s.case_number)
+                              WHERE c.organisation_id = l.org_id
+                                AND c.case_number = l.case_number)
               AND NOT EXISTS (SELECT 1 FROM cases_client cl
-                              WHERE cl.organisation_id = s.org_id AND cl.ref = s.client_ref)""",
+                              WHERE cl.organisation_id = l.org_id AND cl.ref = l.client_ref)""",
         [now],
     )
     result.clients_created = max(cursor.rowcount, 0)
     _analyze_if_grown(cursor, "cases_client", result.clients_created)
-    _plan(cursor, index_lookups=True)
     # Existing cases follow the file's latest new or changed event when nothing in the
     # database is later (a case that moved to another unit or caseworker).
     cursor.execute(
         """UPDATE cases_case
             SET unit_id = l.unit_id, program = l.program,
                 caseworker_id = COALESCE(l.caseworker_id, cases_case.caseworker_id)
-            FROM (SELECT s.org_id, s.case_number, s.client_ref, s.unit_id, s.caseworker_id, s.program,
-           s.occurred_on, s.existing_id, s.changed,
-           ROW_NUMBER() OVER (
-               PARTITION BY s.org_id, s.case_number ORDER BY s.occurred_on DESC, s.line DESC
-           ) AS rn
-    FROM cases_import_stage s) AS l
-            WHERE l.rn = 1 AND (l.existing_id IS NULL OR l.changed)
+            FROM cases_import_latest AS l
+            WHERE (l.existing_id IS NULL OR l.changed)
               AND cases_case.organisation_id = l.org_id
               AND cases_case.case_number = l.case_number
               AND (cases_case.unit_id <> l.unit_id OR cases_case.program <> l.program
@@ -868,29 +881,22 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, bi
                               WHERE e.case_id = cases_case.id AND e.occurred_on > l.occurred_on)"""
     )
     # New cases take unit, caseworker and program from their latest event in the file.
-    _plan(cursor, index_lookups=False, big=big)
     cursor.execute(
         """INSERT INTO cases_case
                 (organisation_id, case_number, client_id, unit_id, caseworker_id, program,
                  created_at)
             SELECT l.org_id, l.case_number, cl.id, l.unit_id, l.caseworker_id, l.program, %s
-            FROM (SELECT s.org_id, s.case_number, s.client_ref, s.unit_id, s.caseworker_id, s.program,
-           s.occurred_on, s.existing_id, s.changed,
-           ROW_NUMBER() OVER (
-               PARTITION BY s.org_id, s.case_number ORDER BY s.occurred_on DESC, s.line DESC
-           ) AS rn
-    FROM cases_import_stage s) AS l
+            FROM cases_import_latest l
             JOIN cases_client cl ON cl.organisation_id = l.org_id AND cl.ref = l.client_ref
-            WHERE l.rn = 1
-              AND NOT EXISTS (SELECT 1 FROM cases_case c
+            WHERE NOT EXISTS (SELECT 1 FROM cases_case c
                               WHERE c.organisation_id = l.org_id
                                 AND c.case_number = l.case_number)""",
         [now],
     )
     result.cases_created = max(cursor.rowcount, 0)
+    cursor.execute("DROP TABLE cases_import_latest")
     _analyze_if_grown(cursor, "cases_case", result.cases_created)
     if result.changed:
-        _plan(cursor, index_lookups=True)
         history = """INSERT INTO cases_caseeventhistory
                     (event_id, changed_at, changed_by_id, source, previous)
                 SELECT e.id, %s, %s, %s,
