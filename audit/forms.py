@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessKind
@@ -46,3 +48,26 @@ class AccessFilterForm(_PeriodForm):
     kind = forms.ChoiceField(
         label=_("Typ av läsning"), required=False, choices=[("", _("Alla"))] + AccessKind.choices
     )
+
+
+class _UsernameLengthChecked:
+    """The username's length checked before anything else.
+
+    Django sets the sign-in field's max_length from the user model but adds no validator
+    for it, so a 300-character username reached authenticate() and django-axes, whose
+    attempt log holds 255 characters: a 500 on PostgreSQL. Too long is a wrong sign-in."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""  # type: ignore[attr-defined]
+        limit = self.fields["username"].max_length or 150  # type: ignore[attr-defined]
+        if len(username) > limit:
+            raise self.get_invalid_login_error()  # type: ignore[attr-defined]
+        return super().clean()  # type: ignore[misc]
+
+
+class SignInForm(_UsernameLengthChecked, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(_UsernameLengthChecked, AdminAuthenticationForm):
+    pass

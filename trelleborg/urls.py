@@ -4,14 +4,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from audit.forms import AdminSignInForm, SignInForm
 from goals import views as goals_views
 from integrations.api import api
+
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", goals_views.home, name="home"),
     path(
         "logga-in/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
         name="login",
     ),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),

@@ -39,6 +39,16 @@ def test_five_failures_lock_the_username_from_that_address(client, alice):
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize("url", ["login", "admin:login"])
+def test_an_overlong_username_is_a_wrong_sign_in_not_an_error(client, alice, url):
+    """Longer than any username: refused as a wrong sign-in before it reaches the
+    lock-out log (255 characters on PostgreSQL), where it used to be a 500."""
+    response = client.post(reverse(url), {"username": "x" * 300, "password": GOOD})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert "_auth_user_id" not in client.session
+
+
 def test_lockout_is_per_username_and_address(client, alice, bob):
     for _ in range(5):
         _sign_in(client, password="fel-lösenord")
