@@ -2,8 +2,9 @@
 
     python -m bench.incremental [--samples N] [--json]
 
-Starts a real Celery worker (`celery -A trelleborg worker`, solo pool, as in production one
-process per core) against the same PostgreSQL and Redis (REDIS_URL must be set). Then, for
+Starts real Celery workers as docker-compose runs them (`celery -A trelleborg worker -Q celery
+--concurrency=2`, and `-Q integrations --concurrency=1` for integrations' organisation-wide
+figures, so an exit's refresh never queues behind them) against the same PostgreSQL and Redis (REDIS_URL must be set). Then, for
 each sample: picks an open case (cases drawn at random, so large organisations come up as
 often as their share of cases), reads the exits figure of the case's unit for this month
 (the rollup row the unit dashboard shows), logs an exit through the cases service
@@ -27,7 +28,7 @@ import uuid
 from bench import common
 
 
-def start_worker() -> tuple[subprocess.Popen, str, str]:
+def start_worker(queue: str = "celery", concurrency: int = 2) -> tuple[subprocess.Popen, str, str]:
     from trelleborg.celery import app
 
     node = f"eor-bench-{uuid.uuid4().hex[:8]}@localhost"
@@ -43,7 +44,9 @@ def start_worker() -> tuple[subprocess.Popen, str, str]:
             "-A",
             "trelleborg",
             "worker",
-            "--pool=solo",
+            f"--concurrency={concurrency}",  # as docker-compose.yml runs the workers
+            "-Q",
+            queue,
             "--loglevel=WARNING",
             "-n",
             node,
@@ -107,6 +110,7 @@ def main() -> None:
     indicator = Indicator.objects.get(code="avslut")
     month = current_month()
     worker, node, log_name = start_worker()
+    side_worker, _side_node, _side_log = start_worker("integrations", concurrency=1)
     results = []
     try:
         wait_idle()
@@ -160,11 +164,13 @@ def main() -> None:
             print(f"   {case.unit.code}: {seconds:.2f} s (all figures: {complete:.2f} s)")
             wait_idle()
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for process in (worker, side_worker):
+            process.terminate()
+        for process in (worker, side_worker):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
     seconds = [r["seconds"] for r in results]
     figures = {
         "database": common.database_facts(),

@@ -184,6 +184,10 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps (see trelleborg/celery.py)
+# Integrations' organisation-wide recomputations (seconds for a large organisation, one per
+# burst of changes) run on a queue of their own, so a logged exit's dashboard refresh never
+# waits behind one: `worker -Q celery` and `worker -Q integrations` (docker-compose runs both).
+CELERY_TASK_ROUTES = {"integrations.*": {"queue": "integrations"}}
 
 # --- Cache: Redis when there is one, so that coalescing works across processes -----------
 CACHES = {

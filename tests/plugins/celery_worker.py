@@ -73,6 +73,8 @@ def _run_worker(app, node: str, env: dict, log, log_path: Path) -> Iterator[str]
             "worker",
             "--pool=solo",
             "--concurrency=1",
+            "-Q",
+            "celery,integrations",  # every queue (trelleborg.settings.CELERY_TASK_ROUTES)
             "--loglevel=INFO",
             "-n",
             node,
