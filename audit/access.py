@@ -13,6 +13,7 @@ and "who read this client". The write is not optional: if it fails the read fail
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -144,6 +145,31 @@ def log_read(
 _RECORD_FIELDS = ("user", "username", "at", "ip", "method", "path", "kind", "count")
 
 
+@cache
+def _postgres_sql() -> str:
+    """The one statement that writes a record and its items, built once per process."""
+    from django.db import connection as any_postgres  # quoting is the same on every alias
+
+    quote = any_postgres.ops.quote_name
+    record, item = AccessRecord._meta, AccessRecordItem._meta
+    record_columns = ", ".join(quote(record.get_field(n).column) for n in _RECORD_FIELDS)
+    item_columns = ", ".join(
+        quote(item.get_field(n).column)
+        for n in ("record", "client_ref", "object_type", "object_pk", "unit_path")
+    )
+    return f"""
+WITH r AS (
+    INSERT INTO {quote(record.db_table)} ({record_columns})
+    VALUES ({", ".join(["%s"] * len(_RECORD_FIELDS))})
+    RETURNING id
+), i AS (
+    INSERT INTO {quote(item.db_table)} ({item_columns})
+    SELECT r.id, x.c, x.t, x.p, x.u
+    FROM r, unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS x(c, t, p, u)
+)
+SELECT id FROM r"""  # noqa: S608 (identifiers from model meta; every value is a parameter)
+
+
 def _write(record: AccessRecord, rows: list[tuple[str, str, str, str]]) -> None:
     """Write the record and its items.
 
@@ -164,26 +190,9 @@ def _write(record: AccessRecord, rows: list[tuple[str, str, str, str]]) -> None:
         return
     fields = [AccessRecord._meta.get_field(name) for name in _RECORD_FIELDS]
     values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
-    item = AccessRecordItem._meta
-    item_columns = ", ".join(
-        connection.ops.quote_name(item.get_field(name).column)
-        for name in ("record", "client_ref", "object_type", "object_pk", "unit_path")
-    )
-    sql = f"""
-WITH r AS (
-    INSERT INTO {connection.ops.quote_name(AccessRecord._meta.db_table)}
-        ({", ".join(connection.ops.quote_name(f.column) for f in fields)})
-    VALUES ({", ".join(["%s"] * len(fields))})
-    RETURNING id
-), i AS (
-    INSERT INTO {connection.ops.quote_name(item.db_table)} ({item_columns})
-    SELECT r.id, x.c, x.t, x.p, x.u
-    FROM r, unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS x(c, t, p, u)
-)
-SELECT id FROM r"""  # noqa: S608 (identifiers from model meta; every value is a parameter)
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 4
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *columns])
+        cursor.execute(_postgres_sql(), [*values, *columns])
         record.pk = cursor.fetchone()[0]
     record._state.adding = False
     record._state.db = db

@@ -35,6 +35,7 @@ class Rollback(Exception):
 def write_csv(path: Path, rows: int, seed: int = 4) -> dict:
     import numpy as np
 
+    from cases.importing import COLUMNS
     from cases.models import Case
     from goals.models import Membership
     from trelleborg.months import today
@@ -66,20 +67,7 @@ def write_csv(path: Path, rows: int, seed: int = 4) -> dict:
         raise SystemExit("cases IMP-… exist already (an earlier --keep run): regenerate data")
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "event_id",
-                "case_id",
-                "client_ref",
-                "unit",
-                "caseworker",
-                "event_type",
-                "occurred_on",
-                "reason",
-                "program",
-                "decision_mode",
-            ]
-        )
+        writer.writerow(COLUMNS)  # the DESIGN.md header, as the importer defines it
         for i in range(rows):
             case = int(case_of_row[i])
             unit, username = staff[int(case_staff[case])]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -29,7 +28,7 @@ from bench import common
 
 
 def start_worker(queue: str = "celery", concurrency: int = 2) -> tuple[subprocess.Popen, str, str]:
-    from trelleborg.celery import app
+    from trelleborg.celery import app, worker_argv
 
     node = f"eor-bench-{uuid.uuid4().hex[:8]}@localhost"
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (the process writes it after we return)
@@ -37,22 +36,8 @@ def start_worker(queue: str = "celery", concurrency: int = 2) -> tuple[subproces
     )
     env = {**os.environ, "PYTHONPATH": str(common.ROOT)}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "trelleborg",
-            "worker",
-            f"--concurrency={concurrency}",  # as docker-compose.yml runs the workers
-            "-Q",
-            queue,
-            "--loglevel=WARNING",
-            "-n",
-            node,
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        # as docker-compose.yml runs the workers
+        worker_argv(node=node, queues=queue, concurrency=concurrency, loglevel="WARNING"),
         cwd=common.ROOT,
         env=env,
         stdout=log,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -25,6 +24,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+
+from trelleborg.celery import worker_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,23 +65,7 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[str]:
 
 def _run_worker(app, node: str, env: dict, log, log_path: Path) -> Iterator[str]:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "trelleborg",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            "celery,integrations",  # every queue (trelleborg.settings.CELERY_TASK_ROUTES)
-            "--loglevel=INFO",
-            "-n",
-            node,
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        worker_argv(node=node),  # every queue
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -29,6 +28,7 @@ from reports.models import RefreshState, Rollup
 from tests.factories import CaseFactory, UnitFactory
 from tests.plugins.celery_worker import worker_database_url
 from tests.reports.test_compute import generate, naive_expected, table_figures
+from trelleborg.celery import worker_argv
 from trelleborg.months import current_month, months_between, today
 
 pytestmark = [
@@ -84,22 +84,7 @@ class Worker:
         }
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "trelleborg",
-                    "worker",
-                    "--pool=solo",
-                    "-Q",
-                    queues,
-                    "-n",
-                    self.node,
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel=INFO",
-                ],
+                worker_argv(node=self.node, queues=queues),
                 cwd=ROOT,
                 env=env,
                 stdout=log,
