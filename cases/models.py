@@ -293,3 +293,41 @@ class CaseEventHistory(models.Model):
                 value = choices(value).label
             items.append((str(label), str(value)))
         return items
+
+
+class PendingImport(models.Model):
+    """An uploaded event file between its preview and its confirm step.
+
+    Kept in the database rather than on one web machine's disk, so the confirm may reach any
+    web process on any machine. Bound to the user who uploaded it, used once, and swept
+    after a day (`cases.pending`).
+    """
+
+    token = models.UUIDField(unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("väntande import")
+        verbose_name_plural = _("väntande importer")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class PendingImportChunk(models.Model):
+    """One piece of a pending import's file, in order (`seq`)."""
+
+    pending = models.ForeignKey(PendingImport, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pending", "seq"], name="cases_pending_chunk_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pending_id}:{self.seq}"

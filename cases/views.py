@@ -7,13 +7,7 @@ partial of the same template (`_case_rows.html`, `_timeline.html`, `_exit_form.h
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import tempfile
-import time
-import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -29,7 +23,7 @@ from goals.access import client_units
 from trelleborg import accesslog
 from trelleborg.vocabulary import Source
 
-from . import importing, services
+from . import importing, pending, services
 from .access import (
     client_access_required,
     get_case_for_user,
@@ -208,28 +202,6 @@ def register_case(request: HttpRequest) -> HttpResponse:
 
 # --- import (managers and administrators) ---------------------------------------------------
 
-_IMPORT_SESSION_KEY = "cases_import_uploads"
-
-
-def _upload_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / "eor-event-imports"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
-
-
-def _forget_old_uploads(directory: Path) -> None:
-    cutoff = time.time() - 24 * 3600
-    for old in directory.glob("*.csv"):
-        with contextlib.suppress(OSError):
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-
-
-def _upload_path(token: str) -> Path | None:
-    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
-        return None
-    return _upload_dir() / f"{token}.csv"
-
 
 @import_access_required
 @require_http_methods(["GET", "POST"])
@@ -242,27 +214,16 @@ def import_events(request: HttpRequest) -> HttpResponse:
         if upload.size > settings.EOR_MAX_UPLOAD_BYTES:
             form.add_error("file", _("Filen är för stor."))
         else:
-            directory = _upload_dir()
-            _forget_old_uploads(directory)
-            token = uuid.uuid4().hex
-            path = directory / f"{token}.csv"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            with path.open("rb") as stream:
-                result = importing.import_file(
-                    stream,
-                    source=Source.IMPORT,
-                    user=request.user,
-                    dry_run=True,
-                    allowed_units=import_units(request.user),
-                )
-            if result.ok:
-                uploads = request.session.get(_IMPORT_SESSION_KEY, {})
-                uploads[token] = upload.name[:200]
-                request.session[_IMPORT_SESSION_KEY] = uploads
-            else:
-                path.unlink(missing_ok=True)
+            upload.seek(0)
+            result = importing.import_file(
+                upload.file,
+                source=Source.IMPORT,
+                user=request.user,
+                dry_run=True,
+                allowed_units=import_units(request.user),
+            )
+            # Kept for the confirm step only when there is something to confirm.
+            token = pending.store(upload, user=request.user).token.hex if result.ok else ""
             context.update(result=result, token=token, filename=upload.name)
     template = "cases/_import_preview.html" if request.htmx else "cases/import_events.html"
     return render(request, template, context)
@@ -272,13 +233,13 @@ def import_events(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def import_confirm(request: HttpRequest) -> HttpResponse:
     """Write the previewed file: validated again, all or nothing."""
-    token = request.POST.get("token", "")
-    uploads = request.session.get(_IMPORT_SESSION_KEY, {})
-    path = _upload_path(token)
-    if token not in uploads or path is None or not path.exists():
+    waiting = pending.find(request.POST.get("token", ""), user=request.user)
+    stream = pending.claim(waiting) if waiting is not None else None
+    if stream is None:
         messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
         return redirect("cases:import_events")
-    with path.open("rb") as stream:
+    filename = waiting.filename
+    with stream:
         result = importing.import_file(
             stream,
             source=Source.IMPORT,
@@ -286,9 +247,6 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             dry_run=False,
             allowed_units=import_units(request.user),
         )
-    filename = uploads.pop(token)
-    request.session[_IMPORT_SESSION_KEY] = uploads
-    path.unlink(missing_ok=True)
     if not result.ok:
         # The data changed between preview and confirm: show what is wrong now.
         context = {"form": ImportUploadForm(), "result": result, "filename": filename}

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from cases.models import CaseEvent
+from cases import pending
+from cases.models import CaseEvent, PendingImport, PendingImportChunk
 
 from .test_import import csv
 
@@ -106,3 +113,53 @@ def test_nav_shows_import_to_managers(client, maria, alice):
     assert "Importera händelser" in client.get(reverse("home")).content.decode()
     client.force_login(alice)
     assert "Importera händelser" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_refused_preview_keeps_nothing(client, maria):
+    client.force_login(maria)
+    upload(client, csv("p2,P1,K-101,unit-a,,exit,2018-02-03,,,"))
+    assert not PendingImport.objects.exists()
+
+
+def test_confirm_from_another_session_of_the_same_user(client, maria):
+    """The file waits in the database, not in one process or session: a confirm reaching
+    another web process (here another signed-in client) imports it."""
+    client.force_login(maria)
+    token = upload(client, csv(*ROWS)).context["token"]
+    other = Client()
+    other.force_login(maria)
+    assert other.post(reverse("cases:import_confirm"), {"token": token}).status_code == 302
+    assert CaseEvent.objects.count() == 2
+    assert not PendingImport.objects.exists() and not PendingImportChunk.objects.exists()
+
+
+def test_files_round_trip_in_pieces(maria, monkeypatch):
+    monkeypatch.setattr(pending, "CHUNK_BYTES", 7)
+    data = csv(*ROWS) * 3
+    waiting = pending.store(SimpleUploadedFile("h.csv", data), user=maria)
+    assert waiting.chunks.count() == -(-len(data) // 7)
+    found = pending.find(waiting.token.hex, user=maria)
+    with pending.claim(found) as stream:
+        assert stream.read() == data
+    assert pending.claim(found) is None  # used once
+    assert not PendingImportChunk.objects.exists()
+
+
+def test_find_refuses_other_users_bad_tokens_and_old_files(maria, ada):
+    waiting = pending.store(SimpleUploadedFile("h.csv", csv(*ROWS)), user=maria)
+    assert pending.find(waiting.token.hex, user=ada) is None
+    assert pending.find("not-a-token", user=maria) is None
+    assert pending.find("", user=maria) is None
+    PendingImport.objects.update(created_at=timezone.now() - pending.MAX_AGE - dt.timedelta(1))
+    assert pending.find(waiting.token.hex, user=maria) is None
+
+
+def test_old_files_are_swept_without_reading_them(maria):
+    old = pending.store(SimpleUploadedFile("old.csv", csv(*ROWS)), user=maria)
+    PendingImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(2))
+    with CaptureQueriesContext(connection) as queries:
+        fresh = pending.store(SimpleUploadedFile("new.csv", csv(*ROWS)), user=maria)
+    assert list(PendingImport.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert list(PendingImportChunk.objects.values_list("pending_id", flat=True)) == [fresh.pk]
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not any('"data"' in sql for sql in reads)
