@@ -22,6 +22,7 @@ class ClientAdmin(ReadLoggedAdmin, admin.ModelAdmin):
     # The ref field's validator (validate_not_personal_number) runs in the admin form.
     list_display = ["ref", "organisation", "created_at"]
     search_fields = ["ref"]
+    ordering = ["ref"]  # the autocomplete pages through clients in a stable order
     list_select_related = ["organisation"]
     readonly_fields = ["created_at"]
 

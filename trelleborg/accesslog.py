@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import ImproperlyConfigured
 
 _writer: Callable[..., Any] | None = None
@@ -54,4 +55,25 @@ class ReadLoggedAdmin:
         shown = (getattr(response, "context_data", None) or {}).get("original")
         if shown is not None:
             log_read(request, kind="admin", records=self.read_records([shown], form=True))
+        return response
+
+
+class ReadLoggedAutocomplete(AutocompleteJsonView):
+    """The admin's autocomplete (`admin/autocomplete/`, the search box of a foreign-key
+    field): its answer lists rows of the searched model, so when that model's admin is a
+    ReadLoggedAdmin the rows it returns are a read like a changelist page's."""
+
+    shown: list[Any] | None = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if isinstance(self.model_admin, ReadLoggedAdmin):
+            # A list, so the answer and the log iterate the same rows with one query.
+            self.shown = context["object_list"] = list(context["object_list"])
+        return context
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.shown:
+            log_read(request, kind="admin", records=self.model_admin.read_records(self.shown))
         return response

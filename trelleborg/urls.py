@@ -7,8 +7,11 @@ from django.urls import include, path
 from audit.forms import AdminSignInForm, SignInForm
 from goals import views as goals_views
 from integrations.api import api
+from trelleborg.accesslog import ReadLoggedAutocomplete
 
 admin.site.login_form = AdminSignInForm
+# The site's own autocomplete, access-logged (the site wraps it in admin_view as before).
+admin.site.autocomplete_view = ReadLoggedAutocomplete.as_view(admin_site=admin.site)
 
 urlpatterns = [
     path("", goals_views.home, name="home"),

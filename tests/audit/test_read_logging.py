@@ -122,3 +122,32 @@ def test_an_admin_form_of_a_missing_object_logs_nothing(client, org, ada):
     response = client.get(reverse("admin:cases_case_change", args=[999999]))
     assert response.status_code == 302  # the admin redirects to its index with a message
     assert not AccessRecord.objects.filter(user=ada).exists()
+
+
+def test_admin_autocomplete_logs_the_rows_it_answers(client, org, ada):
+    """The search box of a foreign-key field answers rows of client data: a read."""
+    shown = [CaseFactory(unit=org["a"], client__ref=f"K-0050{i}") for i in range(2)]
+    CaseFactory(unit=org["a"], client__ref="K-00600")
+    client.force_login(ada)
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "cases", "model_name": "case", "field_name": "client", "term": "K-005"}
+    response = client.get(url, params)
+    assert response.status_code == 200
+    assert {r["text"] for r in response.json()["results"]} == {c.client.ref for c in shown}
+    record = _last(ada)
+    assert record.kind == "admin" and record.path.startswith(url) and "term=K-005" in record.path
+    assert set(record.items.values_list("client_ref", flat=True)) == {c.client.ref for c in shown}
+    # Units are no client data: their search logs nothing.
+    before = AccessRecord.objects.count()
+    params = {"app_label": "cases", "model_name": "case", "field_name": "unit", "term": "a"}
+    assert client.get(url, params).status_code == 200
+    assert AccessRecord.objects.count() == before
+
+
+def test_admin_autocomplete_still_requires_staff(client, org, alice):
+    CaseFactory(unit=org["a"], client__ref="K-00701")
+    client.force_login(alice)
+    params = {"app_label": "cases", "model_name": "case", "field_name": "client", "term": "K"}
+    response = client.get(reverse("admin:autocomplete"), params)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not AccessRecord.objects.filter(user=alice).exists()
