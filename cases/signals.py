@@ -18,7 +18,9 @@ events_changed = Signal()
 
 # Sent by the bulk import inside its transaction, after its rows are written and while its
 # staging table (cases_import_stage) still exists, so a higher app can record the import
-# row by row without `cases` importing it (audit does). kwargs: cursor, result
+# row by row without `cases` importing it (audit does). In it, a new event's row has the
+# event's id in `new_id` (and `existing_id` NULL); a changed one has `existing_id` and
+# `changed`. kwargs: cursor, result
 # (cases.importing.ImportResult), source, user. A receiver that raises rolls the import back.
 import_written = Signal()
 

@@ -40,6 +40,27 @@ def test_each_imported_event_gets_a_create_entry_with_its_values(alice, carl, ma
     assert (e2.actor, e2.source, e2.unit_path) == (maria, "import", org["a"].path)
 
 
+def test_create_entries_quote_free_text_values(alice, maria, org):
+    # Event ids and case numbers are free text: the entry's JSON must hold them verbatim.
+    line = '"e""7\\",C"7\\,K-007,unit-a,alice,decision,2018-01-03,,,automated'
+    result = import_file(csv(line), user=maria)
+    assert result.written, result.error_lines()
+    entry = _event_entries().exclude(object_pk="").get()
+    event = CaseEvent.objects.get()
+    assert event.event_id == 'e"7\\'
+    assert entry.object_id == event.pk and entry.object_pk == str(event.pk)
+    assert entry.changes == {
+        "event_id": [None, 'e"7\\'],
+        "case": [None, 'C"7\\'],
+        "unit": [None, "unit-a"],
+        "event_type": [None, "decision"],
+        "occurred_on": [None, "2018-01-03"],
+        "reason": [None, ""],
+        "program": [None, "forsorjningsstod"],
+        "decision_mode": [None, "automated"],
+    }
+
+
 def test_a_summary_per_touched_unit(alice, carl, maria, org):
     import_file(csv(*GOOD), user=maria)
     summaries = _event_entries().filter(object_pk="")
