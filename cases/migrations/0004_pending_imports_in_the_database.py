@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_drop_redundant_event_fk_indexes'),
+        ('cases', '0003_event_case_organisation_fk'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
