@@ -56,6 +56,17 @@ def units_for(user: User, roles: Iterable[str] = ALL_ROLES) -> UnitQuerySet:
     return Unit.objects.subtree_of(m.unit for m in _memberships(user) if m.role in wanted)
 
 
+def reaches(user: User, unit: Unit, roles: Iterable[str] = ALL_ROLES) -> bool:
+    """Whether `unit` is one of `units_for(user, roles)`, decided without a query (the
+    memberships are loaded once per request): the per-object loaders' check."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_admin(user):
+        return True
+    wanted = set(roles)
+    return any(m.role in wanted and unit.path.startswith(m.unit.path) for m in _memberships(user))
+
+
 def visible_units(user: User) -> UnitQuerySet:
     """Units whose aggregate figures the user may see."""
     return units_for(user, ALL_ROLES)

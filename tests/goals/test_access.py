@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from goals.access import client_units, managed_units, units_for, visible_units
+from goals.access import (
+    ALL_ROLES,
+    CLIENT_ROLES,
+    client_units,
+    managed_units,
+    reaches,
+    units_for,
+    visible_units,
+)
+from goals.models import Unit
 from tests.factories import MembershipFactory, UnitFactory
 from trelleborg.vocabulary import Role
 
@@ -44,3 +53,20 @@ def test_two_roots_do_not_leak(org):
     child = UnitFactory(code="malmo-g1", parent=other)
     m = MembershipFactory(unit=child, role=Role.MANAGER)
     assert codes(managed_units(m.user)) == ["malmo-g1"]
+
+
+@pytest.mark.parametrize("roles", [ALL_ROLES, CLIENT_ROLES, (Role.MANAGER,), (Role.CASEWORKER,)])
+def test_reaches_agrees_with_units_for(org, personas, roles):
+    """The per-object check (no query) and the queryset rule give the same answer for every
+    persona and unit: deeper units, a unit whose code extends another's, another root."""
+    deep = UnitFactory(code="unit-a-1", parent=org["a"])
+    UnitFactory(code="unit-a-1-x", parent=deep)
+    UnitFactory(code="unit-ab", parent=org["root"])
+    UnitFactory(code="malmo-g1", parent=UnitFactory(code="malmo"))
+    inactive = MembershipFactory(unit=org["a"], role=Role.CASEWORKER).user
+    inactive.is_active = False
+    users = [*personas.values(), inactive]
+    for user in users:
+        expected = set(units_for(user, roles).values_list("pk", flat=True))
+        for unit in Unit.objects.all():
+            assert reaches(user, unit, roles) == (unit.pk in expected), (user, unit, roles)
