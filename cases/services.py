@@ -230,7 +230,11 @@ def event_log(
             recorded_at=now,
             updated_at=now,
         )
-        announce_events_changed(unit_ids=[event.unit_id], months=[month_of(occurred_on)])
+        announce_events_changed(
+            unit_ids=[event.unit_id],
+            months=[month_of(occurred_on)],
+            organisation_ids=[case.organisation_id],
+        )
     return event
 
 
@@ -313,5 +317,6 @@ def event_update(
         announce_events_changed(
             unit_ids={old_unit, current.unit_id},
             months={old_month, month_of(current.occurred_on)},
+            organisation_ids=[current.organisation_id],
         )
     return current

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.dispatch import Signal
 
-# kwargs: unit_ids: frozenset[int], months: frozenset[datetime.date] (first of month)
+# kwargs: unit_ids: frozenset[int], months: frozenset[datetime.date] (first of month),
+# organisation_ids: frozenset[int] of the units' organisations (roots) when the sender knows
+# them without a query (a single event's write does), else None.
 events_changed = Signal()
 
 # Sent by the bulk import inside its transaction, after its rows are written and while its
@@ -26,13 +28,20 @@ import_written = Signal()
 
 
 def announce_events_changed(
-    *, unit_ids: Iterable[int], months: Iterable[dt.date], sender: object = None
+    *,
+    unit_ids: Iterable[int],
+    months: Iterable[dt.date],
+    organisation_ids: Iterable[int] | None = None,
+    sender: object = None,
 ) -> None:
     """Send `events_changed` once the current transaction commits (at once outside one)."""
     units = frozenset(unit_ids)
     month_set = frozenset(m.replace(day=1) for m in months)
+    organisations = None if organisation_ids is None else frozenset(organisation_ids)
     if not units or not month_set:
         return
     transaction.on_commit(
-        lambda: events_changed.send(sender=sender, unit_ids=units, months=month_set)
+        lambda: events_changed.send(
+            sender=sender, unit_ids=units, months=month_set, organisation_ids=organisations
+        )
     )

@@ -51,12 +51,15 @@ def refresh_figures(organisation_id: int) -> dict[str, int]:
     return extras_recompute(organisation=organisation)
 
 
-def schedule_refresh(*, unit_ids) -> None:
-    """Schedule a recomputation of every organisation the units belong to."""
-    # One query: the organisations (root units) whose subtree holds one of the units.
-    touched = Unit.objects.filter(pk__in=list(unit_ids), path__startswith=OuterRef("path"))
-    organisations = Unit.objects.filter(parent__isnull=True).filter(Exists(touched))
-    for organisation_id in organisations.values_list("pk", flat=True):
+def schedule_refresh(*, unit_ids, organisation_ids=None) -> None:
+    """Schedule a recomputation of every organisation the units belong to (`organisation_ids`
+    when the caller knows them: a logged exit does, and then no query is needed)."""
+    if organisation_ids is None:
+        # One query: the organisations (root units) whose subtree holds one of the units.
+        touched = Unit.objects.filter(pk__in=list(unit_ids), path__startswith=OuterRef("path"))
+        organisations = Unit.objects.filter(parent__isnull=True).filter(Exists(touched))
+        organisation_ids = organisations.values_list("pk", flat=True)
+    for organisation_id in organisation_ids:
         try:
             if cache.add(_pending_key(organisation_id), 1, timeout=60):
                 refresh_figures.apply_async((organisation_id,), countdown=COALESCE_SECONDS)
@@ -66,5 +69,5 @@ def schedule_refresh(*, unit_ids) -> None:
             log.warning("integrations refresh not scheduled (Redis unreachable)", exc_info=True)
 
 
-def on_events_changed(sender, *, unit_ids, months, **kwargs) -> None:
-    schedule_refresh(unit_ids=unit_ids)
+def on_events_changed(sender, *, unit_ids, months, organisation_ids=None, **kwargs) -> None:
+    schedule_refresh(unit_ids=unit_ids, organisation_ids=organisation_ids)
