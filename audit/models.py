@@ -55,7 +55,7 @@ class AuditEntry(AbstractLogEntry):
 
     An import writes one entry per event, so every index here costs a million-row import
     seconds. Indexed is only what is read: the change log (unit path prefix, model, newest
-    first; user through `actor`), the admin (newest first, by date) and django-auditlog's
+    first by timestamp and id; user through `actor`), the admin (newest first, by date) and django-auditlog's
     `get_for_object` (content type and object id). The fields below are django-auditlog's,
     redeclared without the single-column indexes nothing queries: `content_type` (the
     composite indexes start with it), `object_pk` (every tracked model has an integer key,
@@ -76,6 +76,9 @@ class AuditEntry(AbstractLogEntry):
         choices=AbstractLogEntry.Action.choices, verbose_name=_("action")
     )
     cid = models.CharField(max_length=255, blank=True, null=True, verbose_name=_("Correlation ID"))
+    # Indexed with the id below: the pages sort by (timestamp, id), and an import's entries
+    # all share one timestamp.
+    timestamp = models.DateTimeField(default=timezone.now, verbose_name=_("timestamp"))
     unit_path = models.CharField(max_length=2000, blank=True)
     # page, import, api, admin, demo, or "" for commands and jobs (see audit.middleware)
     source = models.CharField(_("källa"), max_length=16, blank=True)
@@ -86,6 +89,7 @@ class AuditEntry(AbstractLogEntry):
         verbose_name = _("ändring")
         verbose_name_plural = _("ändringslogg")
         indexes = [
+            models.Index(fields=["-timestamp", "-id"], name="audit_entry_time"),
             models.Index(fields=["content_type", "-timestamp"], name="audit_entry_ct_time"),
             models.Index(fields=["content_type", "object_id"], name="audit_entry_object"),
             # startswith (LIKE 'prefix%') on any collation: the text_pattern_ops kind
