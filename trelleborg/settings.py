@@ -195,7 +195,13 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # {% cache %} fragments (the blank exit and event forms) stay in each process's memory:
+    # cheaper than a Redis round trip, and a page never fails because Redis is away.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "eor-template-fragments",
+    },
 }
 
 # --- Mail -----------------------------------------------------------------------------------

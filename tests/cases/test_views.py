@@ -3,8 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 
@@ -14,6 +16,7 @@ from trelleborg.months import today
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def test_my_cases_lists_cases_of_my_units_with_latest_event(client, alice, case_a, case_b):
@@ -342,3 +345,24 @@ def test_register_page_does_not_echo_a_refused_choice(client, alice, org):
     assert response.status_code == 200
     assert "Välj ett giltigt alternativ i listan." in response.content.decode()
     assert number.encode() not in response.content
+
+
+def test_blank_forms_are_rendered_once_per_day_and_language(client, alice, case_a):
+    """The blank exit and event forms come from the fragment cache: the date they offer
+    follows the day, and a refused post still shows its errors (the language is part of the
+    key too: tests/trelleborg/test_translations.py)."""
+    from django.core.cache import caches
+
+    caches["template_fragments"].clear()
+    client.force_login(alice)
+    url = reverse("cases:case_detail", args=[case_a.pk])
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM), tick=False):
+        body = client.get(url).content.decode()
+        assert body.count('value="2026-03-02"') == 2 and "Orsak" in body
+    with time_machine.travel(dt.datetime(2026, 3, 3, 9, 0, tzinfo=STOCKHOLM), tick=False):
+        body = client.get(url).content.decode()
+        assert body.count('value="2026-03-03"') == 2 and "2026-03-02" not in body
+        refused = client.post(
+            reverse("cases:log_exit", args=[case_a.pk]), {"occurred_on": "2026-03-03"}, **HX
+        ).content.decode()
+        assert 'aria-invalid="true"' in refused and 'value="2026-03-03"' in refused
