@@ -6,7 +6,7 @@ PORT ?= 8000
 # Demo settings for `make run` only; real deployments set their own (see .env.example).
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help venv run migrate demo test lint format check-migrations pytest ci clean bench-smoke
+.PHONY: help venv run migrate demo test lint format check-migrations pytest ci clean bench-smoke messages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,13 @@ format: venv ## apply ruff's fixes and formatting
 
 check-migrations: venv ## fail when a model change has no migration
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Where the UI's strings are gathered from; tests/trelleborg/test_translations.py runs the same.
+MAKEMESSAGES_ARGS := -l en --no-obsolete --add-location=file --ignore=staticfiles --ignore=node_modules --ignore=bench/out --ignore=tests
+
+messages: venv ## gather the UI strings into locale/en and compile it (README: Translations)
+	DEBUG=true $(BIN)/python manage.py makemessages $(MAKEMESSAGES_ARGS)
+	DEBUG=true $(BIN)/python manage.py compilemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles
 
 pytest: venv ## the pytest suite alone (PYTEST_ARGS= to narrow it)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
