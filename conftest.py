@@ -104,6 +104,16 @@ def _fast_settings(settings):
     settings.CSRF_COOKIE_SECURE = False
 
 
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """A request leaves its language active in the thread (LocaleMiddleware activates it and
+    nothing deactivates it), so one English page would make later tests' messages English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 class Personas:
     """Attribute access to the persona users and units, for readable tests."""
 
