@@ -37,8 +37,10 @@ def main() -> None:
             (
                 "1. full rollup recompute",
                 f"{f['recompute_seconds']:.1f} s; peak {run.get('peak_total_mb', run['python_peak_rss_mb']):.0f} MB "
-                f"(Python {run['python_peak_rss_mb']:.0f} MB + PostgreSQL backend and workers "
-                f"{run.get('postgres_backend_peak_rss_mb', 0):.0f} MB); one seq scan {warm:.2f} s warm "
+                f"(Python {run['python_peak_rss_mb']:.0f} MB + PostgreSQL backend and workers' "
+                f"own memory {run.get('postgres_peak_private_mb', 0):.0f} MB; their RSS with "
+                f"the shared_buffers pages they touched {run.get('postgres_peak_rss_mb', 0):.0f} MB); "
+                f"one seq scan {warm:.2f} s warm "
                 f"→ ratio {f['ratio_recompute_to_seq_scan']:.1f}×",
                 "≤ 30 s, ≤ 2 GB, ≤ 5×",
                 ", ".join(f"{k.split('<')[0]} {v}" for k, v in r["targets"].items()),
