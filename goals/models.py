@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from trelleborg.vocabulary import EventType, Program, Role
@@ -118,6 +119,21 @@ class Membership(models.Model):
 
 # --- Indicators and goals -------------------------------------------------------------------
 
+# The names the built-in indicators are seeded with (goals 0002, integrations 0004), by code:
+# marked for the catalogue, translated when shown. They must stay identical to the seeded
+# names: an indicator whose stored name differs was renamed by an administrator, and then
+# the stored name is what people chose to see (tests/goals/test_indicator_names.py).
+BUILT_IN_NAMES: dict[str, str] = {
+    "avslut": gettext_noop("Avslut till arbete eller studier"),
+    "avslut_etablering": gettext_noop("Avslut till arbete eller studier inom etablering"),
+    "utredningstid": gettext_noop("Utredningstid (ansökan → beslut)"),
+    "ledtid_insats": gettext_noop("Tid till insats (remiss → insats)"),
+    "ledtid_kontrakt": gettext_noop("Tid till eget kontrakt (ankomst → kontrakt)"),
+    "ledtid_rekrytering": gettext_noop("Rekryteringstid (uppdrag → matchning)"),
+    "franvaro_skola": gettext_noop("Skolfrånvaro ensamkommande"),
+    "aterkomst": gettext_noop("Självförsörjning efter avslut (ingen ny ansökan inom 12 månader)"),
+}
+
 
 class Indicator(models.Model):
     class Kind(models.TextChoices):
@@ -158,6 +174,15 @@ class Indicator(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: a built-in's seeded name in the reader's language; any other
+        name (an administrator's own indicator, or a renamed built-in) as stored."""
+        seeded = BUILT_IN_NAMES.get(self.code) if self.built_in else None
+        if seeded is not None and self.name == seeded:
+            return gettext(seeded)
         return self.name
 
 

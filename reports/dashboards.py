@@ -267,12 +267,12 @@ def _manual_context(unit, indicator, year, values, position) -> dict:
                 charts.figure_json(
                     charts.manual_figure(
                         frame,
-                        title=indicator.name,
+                        title=indicator.display_name,
                         unit_label=indicator.unit_label,
                         goal=goal.target if goal else None,
                     )
                 ),
-                _("Diagram: %(name)s per månad mot årsmålet") % {"name": indicator.name},
+                _("Diagram: %(name)s per månad mot årsmålet") % {"name": indicator.display_name},
             )
         ],
     }
