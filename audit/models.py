@@ -14,7 +14,7 @@ from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,19 +34,27 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 
 
 class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):  # type: ignore[misc]
+    # Entries are written in the site's language whoever makes the change: an object's
+    # str() may follow the reader's language (a built-in indicator's name does), and the
+    # trail should not switch language from one entry to the next.
+
     def log_create(self, instance, force_log: bool = False, **kwargs):
         # Every entry carries the path of the unit its object belongs to, so a manager's
         # view of the log is one indexed prefix query, and it survives the unit's deletion.
         from .registry import unit_path_of
 
         kwargs.setdefault("unit_path", unit_path_of(instance))
-        return super().log_create(instance, force_log=force_log, **kwargs)
+        with translation.override(settings.LANGUAGE_CODE):
+            return super().log_create(instance, force_log=force_log, **kwargs)
 
     def log_m2m_changes(self, changed_queryset, instance, operation, field_name, **kwargs):
         from .registry import unit_path_of
 
         kwargs.setdefault("unit_path", unit_path_of(instance))
-        return super().log_m2m_changes(changed_queryset, instance, operation, field_name, **kwargs)
+        with translation.override(settings.LANGUAGE_CODE):
+            return super().log_m2m_changes(
+                changed_queryset, instance, operation, field_name, **kwargs
+            )
 
 
 class AuditEntry(AbstractLogEntry):

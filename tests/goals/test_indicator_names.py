@@ -119,3 +119,16 @@ def test_manual_values_page_names_the_built_in_in_english(client, maria, org, to
     english = client.get(url, **EN).content.decode()
     assert "School absence, unaccompanied minors (" in english
     assert "Skolfrånvaro" not in english
+
+
+def test_audit_entries_name_indicators_in_the_sites_language(org):
+    """The audit trail does not switch language with whoever made the change: a year goal
+    saved by an English reader is recorded with the Swedish (site language) name."""
+    from audit.models import AuditEntry
+
+    indicator = Indicator.objects.get(code="avslut")
+    with translation.override("en"):
+        goal = YearGoal.objects.create(unit=org["a"], indicator=indicator, year=2026, target=10)
+        assert ENGLISH["avslut"] in str(goal)
+    entry = AuditEntry.objects.get_for_object(goal).get()
+    assert indicator.name in entry.object_repr and ENGLISH["avslut"] not in entry.object_repr
