@@ -63,8 +63,8 @@ class AuditEntry(AbstractLogEntry):
 
     An import writes one entry per event, so every index here costs a million-row import
     seconds. Indexed is only what is read: the change log (unit path prefix, model, newest
-    first by timestamp and id; user through `actor`), the admin (newest first, by date) and django-auditlog's
-    `get_for_object` (content type and object id). The fields below are django-auditlog's,
+    first by timestamp and id; user through `actor`), the admin (newest first, by date) and
+    django-auditlog's `get_for_object` (content type and object id). The fields below are django-auditlog's,
     redeclared without the single-column indexes nothing queries: `content_type` (the
     composite indexes start with it), `object_pk` (every tracked model has an integer key,
     so auditlog looks objects up by `object_id`), `action` (four values), `cid` (never

@@ -15,7 +15,8 @@ Mirrors `reports/frames.py` step for step (see its docstring for the rules):
   which gives the same floats as percentile_cont over the pooled durations without
   sorting them (the sort of every pair times every ancestor was the largest cost).
 - open starts are +1 in the start's month and -1 in its pair's end month (the pairs
-  grouped once by start unit, start month and end month), summed per ancestor and then run over the months with SUM() OVER (ORDER BY month).
+  grouped once by start unit, start month and end month), summed per ancestor and then
+  run over the months with SUM() OVER (ORDER BY month).
 
 All statements take the same parameters (see `params`) and filter events by organisation
 only when the run does not cover every organisation, so a full recompute is plain scans.

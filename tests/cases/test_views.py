@@ -352,6 +352,7 @@ def test_blank_forms_are_rendered_once_per_day_and_language(client, alice, case_
     follows the day, and a refused post still shows its errors (the language is part of the
     key too: tests/trelleborg/test_translations.py)."""
     from django.core.cache import caches
+    from django.core.cache.utils import make_template_fragment_key
 
     caches["template_fragments"].clear()
     client.force_login(alice)
@@ -359,6 +360,10 @@ def test_blank_forms_are_rendered_once_per_day_and_language(client, alice, case_
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM), tick=False):
         body = client.get(url).content.decode()
         assert body.count('value="2026-03-02"') == 2 and "Orsak" in body
+        fragments = caches["template_fragments"]  # (they expire: read them on the same day)
+        for name in ("blank_exit_fields", "blank_event_fields"):
+            key = make_template_fragment_key(name, ["sv", dt.date(2026, 3, 2)])
+            assert 'value="2026-03-02"' in (fragments.get(key) or "")
     with time_machine.travel(dt.datetime(2026, 3, 3, 9, 0, tzinfo=STOCKHOLM), tick=False):
         body = client.get(url).content.decode()
         assert body.count('value="2026-03-03"') == 2 and "2026-03-02" not in body
