@@ -6,15 +6,16 @@ log's own record of who exported it.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from trelleborg.spreadsheets import csv_line
 
 from .access import log_read
 from .forms import AccessFilterForm, ChangeFilterForm
@@ -100,11 +101,6 @@ def access(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @login_required
 def access_export(request: HttpRequest) -> HttpResponse:
@@ -121,16 +117,26 @@ def access_export(request: HttpRequest) -> HttpResponse:
     items = _access_items(request, form, units)
     # The export shows client references too: it is itself a logged read.
     log_read(request, kind=AccessKind.EXPORT)
-    writer = csv.writer(_Echo())
-    kinds = dict(AccessKind.choices)
+    kinds = {key: str(label) for key, label in AccessKind.choices}
+    # Headers as on the page, in the reader's language: built now, while the request's
+    # language is active (the body is streamed after the view returns).
+    header = [
+        _("Tidpunkt"),
+        _("Vem"),
+        _("IP-adress"),
+        _("Typ"),
+        _("Sida"),
+        _("Klientreferens"),
+        _("Objekt"),
+    ]
 
     def rows():
-        yield writer.writerow(
-            ["tidpunkt", "användare", "ip", "typ", "sökväg", "klientreferens", "objekt"]
-        )
+        # A BOM so that Excel reads å, ä and ö; every cell through the one safe-cell helper
+        # (a stored client ref such as "=HYPERLINK(…)" must not become a formula).
+        yield "\ufeff" + csv_line(header)
         for item in items.iterator(chunk_size=2000):
             record = item.record
-            yield writer.writerow(
+            yield csv_line(
                 [
                     timezone.localtime(record.at).isoformat(timespec="seconds"),
                     record.username,

@@ -4,17 +4,21 @@ and year, one column per figure of each indicator. Reads rollup and goals tables
 Which small-number rules apply is a setting per export (`settings.EOR_EXPORTS`): an export
 for a wider audience (`mask_small_counts`) shows counts 1–4 as "<5" and no median or p90 over
 fewer than EOR_MIN_DURATIONS_FOR_PERCENTILES durations, for everybody; the staff export shows
-counts as they are and hides those percentiles only from viewers outside the unit.
+counts as they are and hides those percentiles only from viewers outside the unit. In the
+wide-audience export a count is also hidden ("..") where a small one could otherwise be
+worked out from a sum (secondary suppression, `reports.suppression`).
+
+Both are exports for people: headers as on screen in the reader's language, measured values
+to one decimal, and every cell written through `trelleborg.spreadsheets` (no formulas).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -22,18 +26,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 
 from goals.access import visible_units
 from goals.models import Indicator, IndividualTarget, ManualValue, Unit
+from trelleborg import spreadsheets
 from trelleborg.months import format_month, months_of_year, today
 
 from . import charts, figures
+from .suppression import suppress
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+# A count hidden only so that a small one beside it cannot be worked out from a sum.
+SECONDARY_MARK = ".."
 
 
 class ExportError(ValueError):
@@ -42,7 +51,8 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True)
 class Export:
-    columns: list[str]
+    keys: list[str]  # one stable key per column (the code's and the tests' names)
+    columns: list[str]  # the headers people read, as on screen, in the reader's language
     rows: list[list]
 
 
@@ -53,17 +63,72 @@ def export_indicators() -> list[Indicator]:
     )
 
 
-def _columns(indicators: Sequence[Indicator]) -> list[str]:
-    columns = ["unit", "unit_name", "month", "eor", "individual_targets_sum"]
+def _columns(indicators: Sequence[Indicator]) -> list[tuple[str, str]]:
+    """(key, header) per column; the headers are the dashboard's words."""
+    columns = [
+        ("unit", _("Enhetskod")),
+        ("unit_name", _("Enhet")),
+        ("month", _("Månad")),
+        ("eor", _("EOR")),
+        ("individual_targets_sum", _("Summa individuella mål")),
+    ]
+    for indicator in indicators:
+        code, name = indicator.code, indicator.display_name
+        if indicator.kind == Indicator.Kind.EXITS:
+            columns += [
+                (code, name),
+                (f"{code}_work", _("%(name)s: varav till arbete") % {"name": name}),
+                (f"{code}_studies", _("%(name)s: varav till studier") % {"name": name}),
+            ]
+        elif indicator.kind == Indicator.Kind.LEAD_TIME:
+            columns += [
+                (f"{code}_n", _("%(name)s: avslutade (n)") % {"name": name}),
+                (f"{code}_median", _("%(name)s: median (dagar)") % {"name": name}),
+                (f"{code}_p90", _("%(name)s: 90:e percentil (dagar)") % {"name": name}),
+                (f"{code}_open", _("%(name)s: öppna starter") % {"name": name}),
+            ]
+        else:
+            columns.append((code, name))
+    return columns
+
+
+def one_decimal(value):
+    """A measured value as people read it: one decimal, halves rounded up (a float sum such
+    as 60.50000000000001 becomes 60.5). Counts (int) stay whole numbers."""
+    if value is None or isinstance(value, int):
+        return value
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _count_sums(
+    units: Sequence[Unit], months: Sequence[dt.date], indicators: Sequence[Indicator]
+) -> list:
+    """The sums a reader can form from the export's counts: an exit count is its work and
+    studies parts, and a unit's count pools those of the units right below it."""
+    keys = []
+    sums = []
     for indicator in indicators:
         code = indicator.code
         if indicator.kind == Indicator.Kind.EXITS:
-            columns += [code, f"{code}_work", f"{code}_studies"]
+            keys += [code, f"{code}_work", f"{code}_studies"]
         elif indicator.kind == Indicator.Kind.LEAD_TIME:
-            columns += [f"{code}_n", f"{code}_median", f"{code}_p90", f"{code}_open"]
-        else:
-            columns.append(code)
-    return columns
+            keys += [f"{code}_n", f"{code}_open"]
+    for month in months:
+        for unit in units:
+            for indicator in indicators:
+                if indicator.kind == Indicator.Kind.EXITS:
+                    code = indicator.code
+                    sums.append(
+                        (
+                            (unit.pk, month, code),
+                            [(unit.pk, month, f"{code}_work"), (unit.pk, month, f"{code}_studies")],
+                        )
+                    )
+            children = [u.pk for u in units if u.parent_id == unit.pk]
+            if children:
+                for key in keys:
+                    sums.append(((unit.pk, month, key), [(c, month, key) for c in children]))
+    return sums
 
 
 def monthly_export(
@@ -92,68 +157,79 @@ def monthly_export(
     }
     threshold = settings.EOR_SMALL_COUNT_THRESHOLD
     min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
-
-    def count(value: int | None):
-        return charts.mask_count(value, threshold=threshold) if mask_small_counts else value
-
     position = charts.year_position(year, today())
+    shown_months = months[: position.months_with_data]  # no rows for months not begun
+
+    # Every count first, so that the wide-audience masking can look at whole sums.
+    counts: dict[tuple[int, dt.date, str], int] = {}
+    for unit in units:
+        for month in shown_months:
+            for indicator in indicators:
+                r = rollups.get((unit.pk, indicator.pk, month))
+                code = indicator.code
+                if indicator.kind == Indicator.Kind.EXITS:
+                    counts[(unit.pk, month, code)] = r.count if r else 0
+                    counts[(unit.pk, month, f"{code}_work")] = r.exits_work if r else 0
+                    counts[(unit.pk, month, f"{code}_studies")] = r.exits_studies if r else 0
+                elif indicator.kind == Indicator.Kind.LEAD_TIME:
+                    counts[(unit.pk, month, f"{code}_n")] = r.count if r else 0
+                    counts[(unit.pk, month, f"{code}_open")] = r.open_starts if r else 0
+    hidden = None
+    if mask_small_counts:
+        hidden = suppress(counts, _count_sums(units, shown_months, indicators), threshold=threshold)
+
+    def count(unit: Unit, month: dt.date, key: str):
+        cell = (unit.pk, month, key)
+        if hidden is not None and cell in hidden.primary:
+            return f"<{threshold}"
+        if hidden is not None and cell in hidden.secondary:
+            return SECONDARY_MARK
+        return counts[cell]
+
     rows = []
     for unit in units:
         full = not mask_small_counts and unit.pk in full_unit_ids
-        for index, month in enumerate(months):
-            if index >= position.months_with_data:
-                break  # no rows for months that have not begun
+        for month in shown_months:
             row: list = [
                 unit.code,
                 unit.name,
                 format_month(month),
-                eor.get((unit.pk, month)),
+                one_decimal(eor.get((unit.pk, month))),
                 targets.get((unit.pk, month)),
             ]
             for indicator in indicators:
+                code = indicator.code
                 if indicator.kind == Indicator.Kind.MANUAL:
-                    value = manual.get((unit.pk, indicator.pk, month))
-                    row.append(float(value) if value is not None else None)
+                    row.append(one_decimal(manual.get((unit.pk, indicator.pk, month))))
                     continue
-                r = rollups.get((unit.pk, indicator.pk, month))
                 if indicator.kind == Indicator.Kind.EXITS:
                     row += [
-                        count(r.count if r else 0),
-                        count(r.exits_work if r else 0),
-                        count(r.exits_studies if r else 0),
+                        count(unit, month, code),
+                        count(unit, month, f"{code}_work"),
+                        count(unit, month, f"{code}_studies"),
                     ]
                 else:
-                    n = r.count if r else 0
-                    shown = charts.percentiles_shown(n, min_n=min_n, full=full)
+                    r = rollups.get((unit.pk, indicator.pk, month))
+                    shown = charts.percentiles_shown(
+                        counts[(unit.pk, month, f"{code}_n")], min_n=min_n, full=full
+                    )
                     row += [
-                        count(n),
-                        r.median if (r and shown) else None,
-                        r.p90 if (r and shown) else None,
-                        count(r.open_starts if r else 0),
+                        count(unit, month, f"{code}_n"),
+                        one_decimal(r.median) if (r and shown) else None,
+                        one_decimal(r.p90) if (r and shown) else None,
+                        count(unit, month, f"{code}_open"),
                     ]
             rows.append(row)
-    return Export(columns=_columns(indicators), rows=rows)
+    columns = _columns(indicators)
+    return Export(keys=[k for k, _h in columns], columns=[h for _k, h in columns], rows=rows)
 
 
 def as_csv(export: Export) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(export.columns)
-    for row in export.rows:
-        writer.writerow(["" if v is None else v for v in row])
-    # A BOM so that Excel opens the UTF-8 (å, ä, ö in unit names) correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes(export.columns, export.rows)
 
 
 def as_xlsx(export: Export, *, title: str) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(export.columns)
-    for row in export.rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes(export.columns, export.rows, title=title)
 
 
 def _params(request: HttpRequest) -> tuple[str, str, int]:

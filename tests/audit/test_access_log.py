@@ -91,8 +91,16 @@ def test_export_is_csv_of_the_selection_and_is_itself_logged(client, org, alice,
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "no-store" in response["Cache-Control"]
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][0] == "tidpunkt"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Tidpunkt",
+        "Vem",
+        "IP-adress",
+        "Typ",
+        "Sida",
+        "Klientreferens",
+        "Objekt",
+    ]  # as on the page
     assert [r[5] for r in rows[1:]] == ["K-00002"]
     assert rows[1][1] == "carl"
     assert AccessRecord.objects.filter(username="ada", kind="export").exists()

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from goals.models import Unit
 from reports.report import csv_columns, csv_rows, eor_report
+from trelleborg.spreadsheets import safe_cell
 
 
 class Command(BaseCommand):
@@ -39,6 +40,8 @@ class Command(BaseCommand):
                 self.stdout, fieldnames=csv_columns(report), lineterminator="\n"
             )
             writer.writeheader()
-            writer.writerows(csv_rows(report))
+            # The contract's values are months, numbers and empty cells, which the safe-cell
+            # rule leaves as they are; it is applied so that no CSV escapes it.
+            writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in csv_rows(report))
         else:
             self.stdout.write(json.dumps(report, ensure_ascii=False))
