@@ -12,6 +12,7 @@ from goals.models import Unit
 from trelleborg.months import today
 from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program
 
+from .idempotency import IdempotentForm
 from .validators import personal_number_error
 
 
@@ -37,7 +38,7 @@ class ServiceErrorsMixin:
         return any(e.code == "needs_confirmation" for e in self.errors.as_data().get("confirm", []))
 
 
-class ExitForm(ServiceErrorsMixin, forms.Form):
+class ExitForm(ServiceErrorsMixin, IdempotentForm):
     reason = forms.ChoiceField(
         label=_("Orsak"), choices=[("", _("Välj orsak"))] + list(ExitReason.choices)
     )
@@ -58,7 +59,7 @@ class ExitForm(ServiceErrorsMixin, forms.Form):
         return value
 
 
-class EventForm(ServiceErrorsMixin, forms.Form):
+class EventForm(ServiceErrorsMixin, IdempotentForm):
     event_type = forms.ChoiceField(
         label=_("Händelse"),
         choices=[("", _("Välj händelse"))]
@@ -89,7 +90,7 @@ class EventForm(ServiceErrorsMixin, forms.Form):
         return data
 
 
-class RegisterCaseForm(ServiceErrorsMixin, forms.Form):
+class RegisterCaseForm(ServiceErrorsMixin, IdempotentForm):
     client_ref = forms.CharField(
         label=_("Klientreferens"),
         max_length=64,

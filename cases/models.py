@@ -341,3 +341,24 @@ class PendingImportChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pending_id}:{self.seq}"
+
+
+class FormSubmission(models.Model):
+    """The idempotency key of a create-form that was stored (a hidden field, new each time
+    the blank form is rendered): a second post of the same form, a double click or twenty
+    concurrent retries, finds its key here and gets the first post's answer instead of a
+    second row. The key is the primary key, so concurrent posts serialise on the insert."""
+
+    key = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    redirect_to = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("skickat formulär")
+        verbose_name_plural = _("skickade formulär")
+
+    def __str__(self) -> str:
+        return str(self.key)

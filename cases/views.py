@@ -8,14 +8,17 @@ partial of the same template (`_case_rows.html`, `_timeline.html`, `_exit_form.h
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,7 +26,7 @@ from goals.access import client_units
 from trelleborg import accesslog
 from trelleborg.vocabulary import Source
 
-from . import importing, pending, services
+from . import idempotency, importing, pending, services
 from .access import (
     client_access_required,
     get_case_for_user,
@@ -113,15 +116,23 @@ def _log_on_case(
     case = get_case_for_user(request.user, pk)
     accesslog.log_read(request, kind="case", records=[case])
     form = form_class(request.POST or None)
+
+    def answer():
+        return _saved(request, case, partial, {"case": case, form_key: form_class()}, saved_message)
+
     if request.method == "POST" and form.is_valid():
+        key = form.cleaned_data["submission_key"]
         try:
-            write(case, form.cleaned_data)
+            # The key and the write commit together: a refused write frees the key, and a
+            # repeat of a stored form (double click, retry) writes nothing and gets the
+            # first post's answer.
+            with transaction.atomic() if key else nullcontext():
+                if idempotency.claim(key, user=request.user):
+                    write(case, form.cleaned_data)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            return _saved(
-                request, case, partial, {"case": case, form_key: form_class()}, saved_message
-            )
+            return answer()
     context = {"case": case, form_key: form}
     return render(request, partial if request.htmx else page, context)
 
@@ -181,22 +192,35 @@ def log_event(request: HttpRequest, pk: int) -> HttpResponse:
 def register_case(request: HttpRequest) -> HttpResponse:
     units = client_units(request.user).order_by("path")
     form = RegisterCaseForm(request.POST or None, units=units, user=request.user)
+    if request.method == "POST":
+        earlier = idempotency.stored(idempotency.posted_key(request.POST))
+        if earlier is not None and earlier.redirect_to:
+            messages.success(request, _("Ärendet är registrerat."))
+            return redirect(earlier.redirect_to)  # stored already: the first post's answer
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        key = data["submission_key"]
         try:
-            case = services.client_case_register(
-                unit=data["unit"],
-                client_ref=data["client_ref"],
-                case_number=data["case_number"],
-                caseworker=data["caseworker"],
-                program=data["program"],
-                by=request.user,
-            )
+            with transaction.atomic():
+                if not idempotency.claim(key, user=request.user):
+                    # A concurrent post of this form stored it (and has committed).
+                    target = idempotency.stored(key).redirect_to
+                else:
+                    case = services.client_case_register(
+                        unit=data["unit"],
+                        client_ref=data["client_ref"],
+                        case_number=data["case_number"],
+                        caseworker=data["caseworker"],
+                        program=data["program"],
+                        by=request.user,
+                    )
+                    target = reverse("cases:case_detail", kwargs={"pk": case.pk})
+                    idempotency.remember_answer(key, target)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, _("Ärendet är registrerat."))
-            return redirect("cases:case_detail", pk=case.pk)
+            return redirect(target)
     return render(request, "cases/register_case.html", {"form": form})
 
 
