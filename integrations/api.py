@@ -18,13 +18,14 @@ Every call is written to the call log (integrations.middleware.ApiAuditMiddlewar
 
 from __future__ import annotations
 
+import math
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, NinjaAPI, Path, Query, Router, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, field_validator
 
@@ -33,6 +34,7 @@ from goals.access import is_admin
 from goals.models import Unit
 from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Source
 
+from . import throttling
 from .figures import unit_year_figures
 from .models import ApiToken
 from .services import token_authenticate
@@ -61,6 +63,14 @@ def _schema_access(view):
 
 
 class TokenAuth(HttpBearer):
+    def __call__(self, request: HttpRequest) -> ApiToken | None:
+        # The address's limits come before the token, so bad tokens are limited too.
+        throttling.check_before_authentication(request)
+        found = super().__call__(request)
+        if found is None:
+            throttling.count_bad_token(request)
+        return found
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found = token_authenticate(token)
         if found is not None:
@@ -76,6 +86,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     docs_url=None,  # no docs page: its scripts would need a CDN or inline code (CSP)
     docs_decorator=_schema_access,
+    throttle=[throttling.TokenRateThrottle()],  # per address: in TokenAuth, before the token
 )
 v1 = Router()
 
@@ -259,6 +270,14 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(str(exc) or "Hittades inte.", 404, request)
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = _error("För många anrop; försök igen senare.", 429, request)
+    if exc.wait is not None:
+        response["Retry-After"] = str(math.ceil(exc.wait))
+    return response
 
 
 @api.exception_handler(HttpError)

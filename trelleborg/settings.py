@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,16 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate "N/period": N requests per period, e.g. 300/m or 20/10m (s, m, h, d)."""
+    raw = (os.environ.get(name) or "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/[1-9]?[0-9]*(s|m|h|d)", raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 300/m or 20/10m (s, m, h, d), got {raw!r}"
+        )
+    return raw
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -225,6 +236,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # seconds: a stuck relay must not 
 
 # --- Sessions and cookies -------------------------------------------------------------------
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# The cookie ends with the browser; the idle and absolute limits still hold (audit.sessions).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the <body> attribute, not the cookie
 SESSION_COOKIE_SECURE = not DEBUG
@@ -254,6 +267,12 @@ EOR_MAX_UPLOAD_BYTES = env_int("EOR_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 # The JSON API: largest request body in bytes, and most events in one batch.
 EOR_API_MAX_BODY_BYTES = env_int("EOR_API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 EOR_API_MAX_BATCH_ROWS = env_int("EOR_API_MAX_BATCH_ROWS", 10_000)
+# API rate limits, "N/period" (s, m, h, d; "20/10m" is 20 per ten minutes), counted in the
+# cache (integrations.throttling): per token, per client address (every request, before the
+# token is checked), and requests without a valid token per address.
+EOR_API_RATE_PER_TOKEN = env_rate("EOR_API_RATE_PER_TOKEN", "300/m")
+EOR_API_RATE_PER_ADDRESS = env_rate("EOR_API_RATE_PER_ADDRESS", "600/m")
+EOR_API_BAD_TOKENS_PER_ADDRESS = env_rate("EOR_API_BAD_TOKENS_PER_ADDRESS", "20/10m")
 
 # --- Security: sign-in, sessions, headers, audit (issue 6; the audit app wires it) ---------
 INSTALLED_APPS += ["axes", "auditlog", "csp", "audit"]
@@ -279,7 +298,10 @@ AUTHENTICATION_BACKENDS = [
     "audit.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("EOR_LOGIN_FAILURE_LIMIT", 5)
+# Failures per user name and address, and per address across user names (audit.lockout).
+EOR_LOGIN_FAILURE_LIMIT = env_int("EOR_LOGIN_FAILURE_LIMIT", 5)
+EOR_LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("EOR_LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20)
+AXES_FAILURE_LIMIT = "audit.lockout.failure_limit"
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("EOR_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

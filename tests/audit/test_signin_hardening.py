@@ -58,6 +58,41 @@ def test_lockout_is_per_username_and_address(client, alice, bob):
     assert _sign_in(Client(), ip="10.0.0.2").status_code == 302
 
 
+def test_one_password_across_many_user_names_locks_the_address(client, alice, bob, settings):
+    """Password spraying: each user name fails once, the address is locked for everyone
+    (even a right password), other addresses are not."""
+    assert settings.EOR_LOGIN_FAILURE_LIMIT_PER_ADDRESS == 20
+    with time_machine.travel(START, tick=False) as traveller:
+        for n in range(19):
+            response = _sign_in(Client(), username=f"person{n}", password="Vinter2026!")
+            assert response.status_code == 200  # wrong, not yet locked
+        # The 20th failure locks, as the 5th does for one user name.
+        assert _sign_in(Client(), username="person19", password="Vinter2026!").status_code == 429
+        assert _sign_in(Client(), username="person99", password="Vinter2026!").status_code == 429
+        assert _sign_in(Client(), username="bob").status_code == 429  # the right password too
+        assert _sign_in(Client(), username="bob", ip="10.0.0.2").status_code == 302
+        traveller.shift(dt.timedelta(minutes=16))
+        assert _sign_in(Client(), username="bob").status_code == 302  # the cool-off ends
+
+
+def test_a_success_does_not_clear_the_addresss_count_of_other_names(client, alice, settings):
+    settings.EOR_LOGIN_FAILURE_LIMIT_PER_ADDRESS = 6
+    for n in range(4):
+        _sign_in(Client(), username=f"person{n}", password="fel")
+    _sign_in(Client(), password="fel")
+    assert _sign_in(Client()).status_code == 302  # alice signs in: her own count is cleared
+    assert _sign_in(Client(), username="person8", password="fel").status_code == 200  # 5
+    assert _sign_in(Client(), username="person9", password="fel").status_code == 429  # 6
+
+
+def test_session_cookie_ends_with_the_browser(client, alice):
+    response = _sign_in(client)
+    assert response.status_code == 302
+    cookie = response.cookies["sessionid"]
+    assert not cookie["expires"] and not cookie["max-age"]  # a browser-session cookie
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
 def test_lockout_ends_after_the_cool_off(client, alice):
     with time_machine.travel(START, tick=False) as traveller:
         for _ in range(5):
