@@ -10,6 +10,7 @@ key (an old page, a script) is handled as before.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django import forms
@@ -17,6 +18,8 @@ from django.db import connection
 from django.utils import timezone
 
 from .models import FormSubmission
+
+KEEP = dt.timedelta(days=7)  # how long a stored form's key keeps a repeat from storing
 
 
 class IdempotentForm(forms.Form):
@@ -74,3 +77,9 @@ def remember_answer(key: uuid.UUID | None, redirect_to: str) -> None:
     """Keep the first post's redirect for the repeats (when it depends on what was made)."""
     if key is not None:
         FormSubmission.objects.filter(key=key).update(redirect_to=redirect_to)
+
+
+def sweep() -> int:
+    """Delete keys older than KEEP (the nightly task); returns how many."""
+    deleted, _ = FormSubmission.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
+    return deleted

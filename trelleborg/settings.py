@@ -408,6 +408,12 @@ CELERY_BEAT_SCHEDULE["goals-send-reminders"] = {
     "schedule": crontab(hour=7, minute=0),
 }
 
+# Nightly: forget the one-time keys of forms stored more than a week ago (cases.idempotency).
+CELERY_BEAT_SCHEDULE["cases-sweep-form-keys"] = {
+    "task": "cases.sweep_form_keys",
+    "schedule": crontab(hour=3, minute=15),
+}
+
 # --- Beat schedule entries of the reports app -----------------------------------------------
 # Every night at 02:30: recompute the current and previous month everywhere, and every month
 # whose events changed after its rollup was computed (catches anything a lost task missed).

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
+import uuid
 
 import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Case, CaseEvent, FormSubmission
+from cases.tasks import sweep_form_keys
 from trelleborg.months import today
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +138,13 @@ def test_twenty_concurrent_identical_exit_posts_store_one_exit(alice, case_a):
     assert [a.status_code for a in answers] == [302] * 20
     assert CaseEvent.objects.exits().filter(case=case_a).count() == 1
     assert FormSubmission.objects.filter(key=key).count() == 1
+
+
+def test_keys_older_than_a_week_are_forgotten_by_the_nightly_sweep(alice):
+    old = FormSubmission.objects.create(key=uuid.uuid4(), user=alice)
+    FormSubmission.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    recent = FormSubmission.objects.create(key=uuid.uuid4(), user=alice)
+    assert sweep_form_keys() == 1
+    assert list(FormSubmission.objects.values_list("key", flat=True)) == [recent.key]
