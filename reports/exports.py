@@ -139,8 +139,14 @@ def monthly_export(
     indicators = export_indicators()
     months = months_of_year(year)
     first, last = months[0], months[-1]
+    # For a wide audience the hidden cells are chosen over the whole organisation tree, so
+    # that every export (any unit, any reader) shows a part of one and the same table: two
+    # exports of different subtrees must not show a cell that the other hides.
+    counted = units
+    if mask_small_counts and units:
+        counted = list(Unit.objects.filter(path__startswith=f"/{units[0].root_code}/"))
     rollups = figures.rollups_for_units(
-        units, [i for i in indicators if i.kind != Indicator.Kind.MANUAL], first, last
+        counted, [i for i in indicators if i.kind != Indicator.Kind.MANUAL], first, last
     )
     eor = figures.eor_over_subtrees(units, figures.decisions_in_force(units, first, last), months)
     targets_own: dict[tuple[int, dt.date], int] = defaultdict(int)
@@ -162,7 +168,7 @@ def monthly_export(
 
     # Every count first, so that the wide-audience masking can look at whole sums.
     counts: dict[tuple[int, dt.date, str], int] = {}
-    for unit in units:
+    for unit in counted:
         for month in shown_months:
             for indicator in indicators:
                 r = rollups.get((unit.pk, indicator.pk, month))
@@ -176,7 +182,9 @@ def monthly_export(
                     counts[(unit.pk, month, f"{code}_open")] = r.open_starts if r else 0
     hidden = None
     if mask_small_counts:
-        hidden = suppress(counts, _count_sums(units, shown_months, indicators), threshold=threshold)
+        hidden = suppress(
+            counts, _count_sums(counted, shown_months, indicators), threshold=threshold
+        )
 
     def count(unit: Unit, month: dt.date, key: str):
         cell = (unit.pk, month, key)

@@ -104,3 +104,23 @@ def test_no_hidden_count_in_the_public_export_can_be_worked_out(client, org, ali
     # The staff export is untouched by it.
     staff = client.get(reverse("reports:export"), {"unit": top, "year": "2018", "format": "csv"})
     assert "<5" not in staff.content.decode() and ",..," not in staff.content.decode()
+
+
+@pytest.mark.django_db
+def test_exports_of_a_subtree_and_of_the_whole_hide_the_same_cells(client, org, alice, bob, ada):
+    """Otherwise one export would show what the other hides, and the two together give it."""
+    make_dash_data(org, caseworkers=(alice, bob))
+    client.force_login(ada)
+
+    def unit_a_cells(top):
+        response = client.get(
+            reverse("reports:export"),
+            {"unit": top, "year": "2018", "format": "csv", "kind": "monthly_public"},
+        )
+        reader = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+        rows = [{HEADERS.get(k, k): v for k, v in r.items()} for r in reader]
+        return {(r["month"], k): r[k] for r in rows if r["unit"] == "unit-a" for k in COUNTS}
+
+    whole, part = unit_a_cells("org"), unit_a_cells("unit-a")
+    assert whole == part
+    assert any(v == ".." for v in whole.values())
