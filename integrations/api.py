@@ -48,12 +48,21 @@ def _schema_access(view):
 
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs):
+        admin = request.user.is_authenticated and is_admin(request.user)
+        if not admin:
+            try:  # the same address limits as the endpoints
+                throttling.check_before_authentication(request)
+            except Throttled as exc:
+                response = JsonResponse({"detail": "För många anrop; försök igen senare."})
+                response.status_code = 429
+                if exc.wait is not None:
+                    response["Retry-After"] = str(math.ceil(exc.wait))
+                return response
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        allowed = (scheme.lower() == "bearer" and token_authenticate(token.strip())) or (
-            request.user.is_authenticated and is_admin(request.user)
-        )
+        allowed = admin or (scheme.lower() == "bearer" and token_authenticate(token.strip()))
         if not allowed:
+            throttling.count_bad_token(request)
             response = JsonResponse({"detail": "Unauthorized"}, status=401)
             response["WWW-Authenticate"] = "Bearer"
             return response

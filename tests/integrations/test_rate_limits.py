@@ -74,3 +74,15 @@ def test_default_rates_are_set_and_parse():
     ):
         count, seconds = AddressRateThrottle().parse_rate(getattr(django_settings, name))
         assert count > 0 and seconds > 0
+
+
+def test_the_schema_is_limited_like_the_endpoints(client, robot, settings):
+    settings.EOR_API_BAD_TOKENS_PER_ADDRESS = "3/m"
+    schema = "/api/openapi.json"
+    answers = [
+        client.get(schema, REMOTE_ADDR="192.0.2.1", HTTP_AUTHORIZATION="Bearer x").status_code
+        for _ in range(4)
+    ]
+    assert answers == [401, 401, 401, 429]
+    assert client.get(schema, REMOTE_ADDR="192.0.2.1", **robot.headers).status_code == 429
+    assert client.get(schema, REMOTE_ADDR="192.0.2.2", **robot.headers).status_code == 200
