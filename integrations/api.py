@@ -34,6 +34,7 @@ from goals.models import Unit
 from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Source
 
 from .figures import unit_year_figures
+from .middleware import _remote_addr
 from .models import ApiToken
 from .services import token_authenticate
 
@@ -283,11 +284,15 @@ def _require(request: HttpRequest, *, write: bool) -> ApiToken:
 def _import(request: HttpRequest, events: list[EventIn]) -> HttpResponse | dict:
     token = _require(request, write=True)
     request.api_rows = len(events)  # type: ignore[attr-defined]
+    # The token's units are the write's scope (cases.rules.Scope): rows naming a case or
+    # event outside them are refused. Its owner and id, and the caller's address, are the
+    # actor of the change log's entries.
     result = import_rows(
         [event.as_row() for event in events],
         source=Source.API,
-        user=None,
+        user=token.created_by,
         allowed_units=list(token.reachable_units()),
+        context={"api_token": token.pk, "remote_addr": _remote_addr(request)},
     )
     if not result.ok:
         errors = [
