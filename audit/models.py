@@ -54,9 +54,9 @@ class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):  # t
         """An object that moved to another unit (a case, an event) is filed under its old
         unit too: the managers who lost it see that, and where, it went."""
         changes = getattr(entry, "changes", None)
-        if not isinstance(changes, dict) or not isinstance(changes.get("unit"), list):
+        if not isinstance(changes, dict) or not isinstance(changes.get("unit"), list | tuple):
             return
-        old, new = (changes["unit"] + [None, None])[:2]
+        old, new = ([*changes["unit"], None, None])[:2]
         if old in (None, "", "None") or old == new:
             return
         from .registry import _unit_path
