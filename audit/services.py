@@ -63,7 +63,9 @@ def _created_entries(
     cursor, *, ct_id: int, actor_id, now, source: str, batch: str, context: dict
 ) -> None:
     # The same for every row: one JSON value, parsed once (a constant), not built per row.
-    additional = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "json(%s)"
+    postgres = connection.vendor == "postgresql"
+    additional = "CAST(%s AS jsonb)" if postgres else "json(%s)"
+    address = "CAST(%s AS inet)" if postgres else "%s"
     changes = _created_changes()
     cursor.execute(
         f"""INSERT INTO audit_auditentry
@@ -71,7 +73,7 @@ def _created_entries(
                  changes, actor_id, timestamp, additional_data, unit_path, source, cid,
                  remote_addr)
             SELECT %s, CAST(s.new_id AS text), s.new_id, s.event_id, %s, '', {changes}, %s, %s,
-                   {additional}, u.path, %s, %s, %s
+                   {additional}, u.path, %s, %s, {address}
             FROM cases_import_stage s
             JOIN goals_unit u ON u.id = s.unit_id
             WHERE s.existing_id IS NULL""",  # noqa: S608 (only our own SQL fragments)

@@ -187,3 +187,94 @@ def date_floor_error(value: dt.date) -> str | None:
             % {"date": floor.isoformat()}
         )
     return None
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+REDACTED = _("[personnummer borttaget]")
+
+
+def redact_personal_numbers(value: str, *, checksum: bool = True) -> str:
+    """`value` with every personal number in it replaced by a marker: what a refused form
+    shows again, so the person keeps the rest of what they typed and the number is not
+    echoed back into the page."""
+    if not contains_personal_number(value, checksum=checksum):
+        return value
+    out, last = [], 0
+    for match in _CANDIDATE.finditer(value):
+        start = match.start()
+        if start < last:
+            continue
+        century, yy, mm, dd, serial = match.groups()
+        if not _plausible_date(century, yy, mm, dd):
+            continue
+        if checksum and not _luhn_ok(yy + mm + dd + serial):
+            continue
+        end = start + len(
+            re.match(rf"(\d{{2}})?\d{{6}}[^\S\n]*{_SEP}?[^\S\n]*\d{{4}}", value[start:]).group(0)  # type: ignore[union-attr]
+        )
+        out.append(value[last:start])
+        out.append(str(REDACTED))
+        last = end
+    out.append(value[last:])
+    return "".join(out)
+
+
+class PersonalNumberFormMixin:
+    """Every text field of the form: refused when it holds a personal identity number,
+    saying which field and why; fields named in `identifier_fields` get the whole
+    identifier rule (NFC, no invisible or control characters, nothing shaped like a
+    personal number). A refused form is shown again with what was typed, minus the number.
+
+    Put it before the form class: `class F(PersonalNumberFormMixin, forms.Form)`.
+    """
+
+    identifier_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        from django import forms
+
+        data = super().clean()  # type: ignore[misc]
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            value = data.get(name) if data else None
+            if not isinstance(field, forms.CharField) or not isinstance(value, str) or not value:
+                continue
+            if isinstance(field.widget, forms.PasswordInput):
+                continue
+            if name in self.identifier_fields:
+                normalised, problem = clean_identifier(value)
+                if problem:
+                    code = (
+                        "personal_number"
+                        if problem == str(IDENTIFIER_PERSONAL_NUMBER_MESSAGE)
+                        else "identifier_characters"
+                    )
+                    self.add_error(name, ValidationError(problem, code=code))  # type: ignore[attr-defined]
+                else:
+                    data[name] = normalised
+            elif contains_personal_number(value):
+                self.add_error(  # type: ignore[attr-defined]
+                    name, ValidationError(TEXT_PERSONAL_NUMBER_MESSAGE, code="personal_number")
+                )
+        return data
+
+    def full_clean(self):
+        super().full_clean()  # type: ignore[misc]
+        errors = getattr(self, "_errors", None)
+        if not self.is_bound or not errors:  # type: ignore[attr-defined]
+            return
+        refused = [
+            name
+            for name, field_errors in errors.as_data().items()
+            if any(error.code == "personal_number" for error in field_errors)
+        ]
+        if not refused:
+            return
+        data = self.data.copy()  # type: ignore[attr-defined]
+        for name in refused:
+            key = self.add_prefix(name)  # type: ignore[attr-defined]
+            if isinstance(data.get(key), str):
+                data[key] = redact_personal_numbers(
+                    data[key], checksum=name not in self.identifier_fields
+                )
+        self.data = data

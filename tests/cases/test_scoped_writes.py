@@ -197,3 +197,23 @@ def test_registering_a_case_in_another_unit_is_refused(carl, org):
         )
     assert "unit" in refused.value.error_dict
     assert not Case.objects.filter(case_number="N-1").exists()
+
+
+def test_the_command_run_for_a_manager_has_the_managers_scope(tmp_path, maria, other_case):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "h.csv"
+    path.write_bytes(csv(PLAIN.format(day=DAY)))
+    with pytest.raises(CommandError):
+        call_command("import_events", str(path), user="maria")
+    _unchanged(other_case)
+
+
+def test_the_command_refuses_a_user_who_may_not_import(tmp_path, alice):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "h.csv"
+    path.write_bytes(csv(f"a-1,A-1,K-1,unit-a,,application_received,{DAY},,,"))
+    with pytest.raises(CommandError, match="får inte importera"):
+        call_command("import_events", str(path), user="alice")
+    assert not Case.objects.exists()
