@@ -6,7 +6,11 @@
    code, users by username) and copy every valid row into a temporary staging table
    (PostgreSQL: COPY; SQLite: executemany). No model instance is ever built per row.
 2. Checks that need the whole file run as SQL on the staging table: an event_id twice in
-   the file, a case given two client references, a case that belongs to another client.
+   the file, a case given two client references, a case that belongs to another client,
+   and the writer's scope (cases.rules.Scope): a row naming a case or an event that lies
+   outside it is refused without a word about where it lies.
+   The row rules themselves (values, identifiers, personal numbers, the date floor) are
+   cases.rules', the same the page, the admin and the API use.
 3. Classify in SQL: a row whose (organisation, event_id) is new, changed or unchanged.
 4. Unless there was an error or it is a dry run: create the missing clients and cases,
    keep the previous values of changed events in CaseEventHistory, update the changed
