@@ -30,5 +30,7 @@ def _protected(form: type) -> type:
 def protect_admin_forms(site: admin.AdminSite = admin.site) -> None:
     for model_admin in site._registry.values():
         model_admin.form = _protected(model_admin.form)
+        if getattr(model_admin, "add_form", None) is not None:  # the user admin's add page
+            model_admin.add_form = _protected(model_admin.add_form)
         for inline in model_admin.inlines:
             inline.form = _protected(inline.form)
