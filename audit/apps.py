@@ -20,6 +20,9 @@ class AuditConfig(AppConfig):
         from . import checks, registry, sessions  # noqa: F401  (checks registers itself)
 
         registry.register_tracked_models()
+        from .adminforms import protect_admin_forms
+
+        protect_admin_forms()
         # Migrations (data migrations seeding rows) are not user changes, and an entry
         # written mid-migration would create content types out of their usual order.
         from auditlog.context import auditlog_disabled

@@ -8,6 +8,7 @@ signals, through django-auditlog), `audit.services.record_bulk` (bulk imports) a
 
 from __future__ import annotations
 
+import copy as copy_module
 from collections.abc import Iterable
 
 from auditlog.models import AbstractLogEntry, LogEntryManager
@@ -45,7 +46,31 @@ class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):  # t
 
         kwargs.setdefault("unit_path", unit_path_of(instance))
         with translation.override(settings.LANGUAGE_CODE):
-            return super().log_create(instance, force_log=force_log, **kwargs)
+            entry = super().log_create(instance, force_log=force_log, **kwargs)
+        self._file_under_old_unit(entry)
+        return entry
+
+    def _file_under_old_unit(self, entry) -> None:
+        """An object that moved to another unit (a case, an event) is filed under its old
+        unit too: the managers who lost it see that, and where, it went."""
+        changes = getattr(entry, "changes", None)
+        if not isinstance(changes, dict) or not isinstance(changes.get("unit"), list | tuple):
+            return
+        old, new = ([*changes["unit"], None, None])[:2]
+        if old in (None, "", "None") or old == new:
+            return
+        from .registry import _unit_path
+
+        try:
+            old_path = _unit_path(int(old))
+        except (TypeError, ValueError):
+            return
+        if old_path and old_path != entry.unit_path:
+            copy = copy_module.copy(entry)
+            copy.pk = None
+            copy._state.adding = True
+            copy.unit_path = old_path
+            copy.save(force_insert=True)
 
     def log_m2m_changes(self, changed_queryset, instance, operation, field_name, **kwargs):
         from .registry import unit_path_of

@@ -5,7 +5,14 @@ The import (cases.importing) writes with a handful of set-based SQL statements a
 exists. From it we write, in the same transaction:
   - one entry per new event (set-based: one INSERT … SELECT, as cheap as the import's own),
   - one entry per changed event with its values before (CaseEventHistory) and after,
+    filed under its new unit and, when it moved, under its old unit too,
+  - one entry per case whose unit, caseworker or program the import changed, filed under
+    the case's new unit and, when it moved, its old unit too (the manager who lost a case
+    sees where it went),
   - one summary entry per unit the import touched (counts, who, source).
+
+Every entry carries the import's `context`: the API passes its token's id (kept in
+`additional_data`, with the token's owner as the actor) and the caller's address.
 """
 
 from __future__ import annotations
@@ -52,16 +59,21 @@ def _created_changes() -> str:
     return "CAST('{' || " + " || ', ' || ".join(parts) + " || '}' AS jsonb)"
 
 
-def _created_entries(cursor, *, ct_id: int, actor_id, now, source: str, batch: str) -> None:
+def _created_entries(
+    cursor, *, ct_id: int, actor_id, now, source: str, batch: str, context: dict
+) -> None:
     # The same for every row: one JSON value, parsed once (a constant), not built per row.
-    additional = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "json(%s)"
+    postgres = connection.vendor == "postgresql"
+    additional = "CAST(%s AS jsonb)" if postgres else "json(%s)"
+    address = "CAST(%s AS inet)" if postgres else "%s"
     changes = _created_changes()
     cursor.execute(
         f"""INSERT INTO audit_auditentry
                 (content_type_id, object_pk, object_id, object_repr, action, changes_text,
-                 changes, actor_id, timestamp, additional_data, unit_path, source, cid)
+                 changes, actor_id, timestamp, additional_data, unit_path, source, cid,
+                 remote_addr)
             SELECT %s, CAST(s.new_id AS text), s.new_id, s.event_id, %s, '', {changes}, %s, %s,
-                   {additional}, u.path, %s, %s
+                   {additional}, u.path, %s, %s, {address}
             FROM cases_import_stage s
             JOIN goals_unit u ON u.id = s.unit_id
             WHERE s.existing_id IS NULL""",  # noqa: S608 (only our own SQL fragments)
@@ -70,14 +82,22 @@ def _created_entries(cursor, *, ct_id: int, actor_id, now, source: str, batch: s
             AuditEntry.Action.CREATE,
             actor_id,
             now,
-            json.dumps({"import": batch}),
+            json.dumps({"import": batch, **_extra(context)}),
             source,
             batch,
+            context.get("remote_addr"),
         ],
     )
 
 
-def _changed_entries(cursor, *, ct, actor, now, source: str, batch: str) -> list[AuditEntry]:
+def _extra(context: dict) -> dict:
+    """What of an import's context goes into additional_data (the address has a column)."""
+    return {key: value for key, value in context.items() if key != "remote_addr"}
+
+
+def _changed_entries(
+    cursor, *, ct, actor, now, source: str, batch: str, context: dict
+) -> list[AuditEntry]:
     from cases.models import CaseEventHistory
     from goals.models import Unit
 
@@ -91,6 +111,7 @@ def _changed_entries(cursor, *, ct, actor, now, source: str, batch: str) -> list
         return []
     units = dict(Unit.objects.values_list("pk", "code"))
     paths = dict(Unit.objects.values_list("pk", "path"))
+    paths_by_code = dict(Unit.objects.values_list("code", "path"))
     before: dict[int, dict] = {}
     history = CaseEventHistory.objects.filter(event_id__in=[r[0] for r in rows]).order_by(
         "event_id", "-changed_at", "-id"
@@ -107,7 +128,11 @@ def _changed_entries(cursor, *, ct, actor, now, source: str, batch: str) -> list
             for name, value in after.items()
             if str(old.get(name, "")) != value
         }
-        entries.append(
+        unit_paths = [paths.get(unit_id, "")]
+        old_path = paths_by_code.get(old.get("unit") or "", "")
+        if old_path and old_path not in unit_paths:
+            unit_paths.append(old_path)  # moved: the old unit's managers see it left
+        entries.extend(
             AuditEntry(
                 content_type=ct,
                 object_pk=str(pk),
@@ -117,17 +142,78 @@ def _changed_entries(cursor, *, ct, actor, now, source: str, batch: str) -> list
                 changes=changes,
                 actor=actor,
                 timestamp=now,
-                additional_data={"import": batch},
-                unit_path=paths.get(unit_id, ""),
+                additional_data={"import": batch, **_extra(context)},
+                unit_path=unit_path,
                 source=source,
                 cid=batch,
+                remote_addr=context.get("remote_addr"),
             )
+            for unit_path in unit_paths
         )
     return entries
 
 
-def record_import(*, cursor, result: Any, source: str, user=None, **kwargs) -> None:
+def _case_entries(result: Any, *, actor, now, source: str, batch: str, context: dict):
+    """One entry per case the import moved or reassigned, under its new and old unit."""
+    from django.contrib.auth import get_user_model
+
+    from cases.models import Case
+    from goals.models import Unit
+
+    changes_of = getattr(result, "case_changes", None) or []
+    if not changes_of:
+        return []
+    ct = ContentType.objects.get_for_model(Case)
+    unit_ids = {c.old_unit_id for c in changes_of} | {c.new_unit_id for c in changes_of}
+    units = {
+        pk: (code, path)
+        for pk, code, path in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "code", "path")
+    }
+    user_ids = {c.old_caseworker_id for c in changes_of} | {c.new_caseworker_id for c in changes_of}
+    users = dict(
+        get_user_model().objects.filter(pk__in=user_ids - {None}).values_list("pk", "username")
+    )
+    entries = []
+    for change in changes_of:
+        diff: dict[str, list] = {}
+        if change.old_unit_id != change.new_unit_id:
+            diff["unit"] = [units[change.old_unit_id][0], units[change.new_unit_id][0]]
+        if change.old_caseworker_id != change.new_caseworker_id:
+            diff["caseworker"] = [
+                users.get(change.old_caseworker_id),
+                users.get(change.new_caseworker_id),
+            ]
+        if change.old_program != change.new_program:
+            diff["program"] = [change.old_program, change.new_program]
+        paths = [units[change.new_unit_id][1]]
+        if units[change.old_unit_id][1] not in paths:
+            paths.append(units[change.old_unit_id][1])
+        entries.extend(
+            AuditEntry(
+                content_type=ct,
+                object_pk=str(change.case_id),
+                object_id=change.case_id,
+                object_repr=change.case_number,
+                action=AuditEntry.Action.UPDATE,
+                changes=diff,
+                actor=actor,
+                timestamp=now,
+                additional_data={"import": batch, **_extra(context)},
+                unit_path=path,
+                source=source,
+                cid=batch,
+                remote_addr=context.get("remote_addr"),
+            )
+            for path in paths
+        )
+    return entries
+
+
+def record_import(
+    *, cursor, result: Any, source: str, user=None, context: dict | None = None, **kwargs
+) -> None:
     """Receiver of cases.signals.import_written (see the module docstring)."""
+    context = context or {}
     from cases.models import CaseEvent
     from goals.models import Unit
 
@@ -143,8 +229,14 @@ def record_import(*, cursor, result: Any, source: str, user=None, **kwargs) -> N
             now=now,
             source=source,
             batch=batch,
+            context=context,
         )
-    entries = _changed_entries(cursor, ct=ct, actor=actor, now=now, source=source, batch=batch)
+    entries = _changed_entries(
+        cursor, ct=ct, actor=actor, now=now, source=source, batch=batch, context=context
+    )
+    entries += _case_entries(
+        result, actor=actor, now=now, source=source, batch=batch, context=context
+    )
     summary = {
         "rows": result.rows,
         "new": result.new,
@@ -167,10 +259,11 @@ def record_import(*, cursor, result: Any, source: str, user=None, **kwargs) -> N
                 changes_text=text,
                 actor=actor,
                 timestamp=now,
-                additional_data={"import": batch, **summary},
+                additional_data={"import": batch, **summary, **_extra(context)},
                 unit_path=unit.path,
                 source=source,
                 cid=batch,
+                remote_addr=context.get("remote_addr"),
             )
         )
     AuditEntry.objects.bulk_create(entries, batch_size=1000)

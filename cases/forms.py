@@ -12,6 +12,7 @@ from goals.models import Unit
 from trelleborg.months import today
 from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program
 
+from . import rules
 from .idempotency import IdempotentForm
 from .validators import personal_number_error
 
@@ -54,8 +55,8 @@ class ExitForm(ServiceErrorsMixin, IdempotentForm):
 
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]
-        if value > today():
-            raise ValidationError(_("Datumet får inte ligga i framtiden."))
+        if message := rules.date_error(value):
+            raise ValidationError(message)
         return value
 
 
@@ -79,8 +80,8 @@ class EventForm(ServiceErrorsMixin, IdempotentForm):
 
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]
-        if value > today():
-            raise ValidationError(_("Datumet får inte ligga i framtiden."))
+        if message := rules.date_error(value):
+            raise ValidationError(message)
         return value
 
     def clean(self):
@@ -126,20 +127,24 @@ class RegisterCaseForm(ServiceErrorsMixin, IdempotentForm):
             )
 
     def clean_client_ref(self):
-        value = self.cleaned_data["client_ref"].strip()
+        value, problem = rules.identifier_problem(self.cleaned_data["client_ref"])
         if message := personal_number_error(value):
             raise ValidationError(message, code="personal_number")
+        if problem:
+            raise ValidationError(problem, code="identifier")
         return value
 
     def clean_case_number(self):
         # Typed by hand, a case number is one slip away from the personal number beside it
         # in the case system: refuse it here too (imports carry the source system's own).
-        value = self.cleaned_data["case_number"].strip()
+        value, problem = rules.identifier_problem(self.cleaned_data["case_number"])
         if personal_number_error(value):
             raise ValidationError(
                 _("Ärendenumret ser ut som ett personnummer. Ange ärendesystemets ärendenummer."),
                 code="personal_number",
             )
+        if problem:
+            raise ValidationError(problem, code="identifier")
         return value
 
     def full_clean(self):

@@ -6,7 +6,11 @@
    code, users by username) and copy every valid row into a temporary staging table
    (PostgreSQL: COPY; SQLite: executemany). No model instance is ever built per row.
 2. Checks that need the whole file run as SQL on the staging table: an event_id twice in
-   the file, a case given two client references, a case that belongs to another client.
+   the file, a case given two client references, a case that belongs to another client,
+   and the writer's scope (cases.rules.Scope): a row naming a case or an event that lies
+   outside it is refused without a word about where it lies.
+   The row rules themselves (values, identifiers, personal numbers, the date floor) are
+   cases.rules', the same the page, the admin and the API use.
 3. Classify in SQL: a row whose (organisation, event_id) is new, changed or unchanged.
 4. Unless there was an error or it is a dry run: create the missing clients and cases,
    keep the previous values of changed events in CaseEventHistory, update the changed
@@ -35,8 +39,10 @@ from django.utils.translation import gettext as _
 from goals.models import Unit
 from trelleborg.csvread import CsvError, CsvInvalid, CsvReader, CsvRow
 from trelleborg.months import month_of, today
-from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Source
+from trelleborg.vocabulary import DecisionMode, EventType, Program, Source
 
+from . import rules
+from .rules import Scope
 from .signals import announce_events_changed, import_written
 from .validators import MESSAGE as PERSONAL_NUMBER_MESSAGE
 from .validators import looks_like_personal_number
@@ -61,10 +67,22 @@ _BATCH = 5_000
 _BIG = 50_000  # staged rows from which joins over the staging table are never nested loops
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-EVENT_TYPES = frozenset(EventType.values)
-EXIT_REASONS = frozenset(ExitReason.values)
-PROGRAMS = frozenset(Program.values)
-DECISION_MODES = frozenset(DecisionMode.values)
+EVENT_TYPES = rules.EVENT_TYPES
+IDENTIFIER_COLUMNS = ("event_id", "case_id", "client_ref")
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """An existing case whose unit, caseworker or program an import changed."""
+
+    case_id: int
+    case_number: str
+    old_unit_id: int
+    new_unit_id: int
+    old_caseworker_id: int | None
+    new_caseworker_id: int | None
+    old_program: str
+    new_program: str
 
 
 @dataclass
@@ -82,6 +100,7 @@ class ImportResult:
     written: bool = False
     unit_ids: frozenset[int] = frozenset()
     months: frozenset[dt.date] = frozenset()
+    case_changes: list[CaseChange] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -100,12 +119,11 @@ class _Lookups:
         self.units: dict[str, tuple[int, int]] = {
             code: (pk, root_ids[path.strip("/").split("/")[0]]) for pk, code, path in units
         }
-        self.allowed: set[int] | None = (
-            None if allowed_units is None else {unit.pk for unit in allowed_units}
-        )
+        self.scope = Scope.of_units(allowed_units)
         # Departed caseworkers still name historic cases: any existing user counts.
         self.users = dict(get_user_model().objects.values_list("username", "id"))
         self.today = today().isoformat()
+        self.floor = rules.earliest_event_date().isoformat()
         self.dates: dict[str, str | None] = {}  # text -> error message (None: valid)
 
     def date_error(self, text: str) -> str | None:
@@ -126,6 +144,10 @@ class _Lookups:
             else:
                 if text > self.today:
                     message = _("Datumet %(value)s ligger i framtiden.") % {"value": text}
+                elif text < self.floor:
+                    message = _(
+                        "Datumet %(value)s ligger före %(floor)s (tidigaste datum för händelser)."
+                    ) % {"value": text, "floor": self.floor}
         if len(self.dates) < 100_000:
             self.dates[text] = message
         return message
@@ -320,13 +342,29 @@ def _personal_number_error(client_ref: str) -> str | None:
     return None
 
 
+def _id_personal_number_error(value: str) -> str | None:
+    """event_id, case_id: a source system's ids, refused when they hold a checksum-valid
+    personal number (the free-text strength: a numeric id may look like a date by chance)."""
+    return rules.text_personal_number_error(value)
+
+
+def _identifier_errors(column: str, value: str) -> str | None:
+    """event_id, case_id, client_ref (NFC-normalised already): present, not too long, no
+    control/format/private-use character; ids with no personal number (client_ref has its
+    own, stricter check below)."""
+    message = _required_error(value) or rules.identifier_error(value)
+    if message is None and column != "client_ref":
+        message = _id_personal_number_error(value)
+    return message
+
+
 def _unit_error(code: str, lookups: _Lookups) -> str | None:
     unit = lookups.units.get(code)
     if unit is None:
         if code:
             return _("Okänd enhet %(value)r.") % {"value": code[:64]}
         return _("Värde saknas.")
-    if lookups.allowed is not None and unit[0] not in lookups.allowed:
+    if not lookups.scope.allows(unit[0]):
         return _("Du får inte importera händelser för enheten %(value)r.") % {"value": code}
     return None
 
@@ -337,54 +375,10 @@ def _caseworker_error(username: str, lookups: _Lookups) -> str | None:
     return None
 
 
-def _event_type_error(event_type: str) -> str | None:
-    if event_type in EVENT_TYPES:
-        return None
-    if event_type:
-        return _("Okänd händelsetyp %(value)r; giltiga: %(valid)s.") % {
-            "value": event_type[:40],
-            "valid": ", ".join(EventType.values),
-        }
-    return _("Värde saknas.")
-
-
-def _reason_error(event_type: str, reason: str) -> str | None:
-    if event_type == EventType.EXIT:
-        if not reason:
-            return _("Ett avslut kräver en orsak: %(valid)s.") % {
-                "valid": ", ".join(ExitReason.values)
-            }
-        if reason not in EXIT_REASONS:
-            return _("Okänd orsak %(value)r; giltiga: %(valid)s.") % {
-                "value": reason[:40],
-                "valid": ", ".join(ExitReason.values),
-            }
-    elif reason:
-        return _("Orsak anges bara för avslut (event_type exit).")
-    return None
-
-
-def _program_error(program: str) -> str | None:
-    """`program` after its default (an empty cell is forsorjningsstod)."""
-    if program in PROGRAMS:
-        return None
-    return _("Okänt program %(value)r; giltiga: %(valid)s.") % {
-        "value": program[:40],
-        "valid": ", ".join(Program.values),
-    }
-
-
-def _decision_mode_error(event_type: str, decision_mode: str) -> str | None:
-    """`decision_mode` as given (an empty cell on a decision is manual)."""
-    if event_type == EventType.DECISION:
-        if decision_mode and decision_mode not in DECISION_MODES:
-            return _("Okänt beslutssätt %(value)r; giltiga: %(valid)s.") % {
-                "value": decision_mode[:40],
-                "valid": ", ".join(DecisionMode.values),
-            }
-    elif decision_mode:
-        return _("Beslutssätt anges bara för beslut (event_type decision).")
-    return None
+_event_type_error = rules.event_type_error
+_reason_error = rules.reason_error
+_program_error = rules.program_error
+_decision_mode_error = rules.decision_mode_error
 
 
 def _stage_rows(
@@ -417,9 +411,9 @@ def _stage_rows(
                     bad(str(key)[:40], _("Okänd kolumn."))
             values = {key: "" if v is None else str(v).strip() for key, v in values.items()}
         get = values.get
-        event_id = get("event_id", "")
-        case_number = get("case_id", "")
-        client_ref = get("client_ref", "")
+        event_id = rules.normalize_identifier(get("event_id", ""))
+        case_number = rules.normalize_identifier(get("case_id", ""))
+        client_ref = rules.normalize_identifier(get("client_ref", ""))
         unit_code = get("unit", "")
         username = get("caseworker", "")
         event_type = get("event_type", "")
@@ -433,7 +427,7 @@ def _stage_rows(
             ("case_id", case_number),
             ("client_ref", client_ref),
         ):
-            if message := _required_error(value):
+            if message := _identifier_errors(column, value):
                 bad(column, message)
         if message := _personal_number_error(client_ref):
             bad("client_ref", message)
@@ -594,6 +588,12 @@ class _FastChunk:
         self.columns: dict[str, Sequence[str]] = {
             name: by_name[name] if name in by_name else [""] * n for name in COLUMNS
         }
+        # ASCII without tabs holds no control, format or private-use character, and NFC
+        # leaves it as it is: only other chunks have their identifiers normalised and checked.
+        self.plain = text.isascii() and "\t" not in text
+        if not text.isascii():
+            for name in IDENTIFIER_COLUMNS:
+                self.columns[name] = list(map(rules.normalize_identifier, self.columns[name]))
 
     def check(self, lookups: _Lookups) -> set[int]:
         """Append every row's errors to self.errors; return the indexes of bad rows."""
@@ -608,10 +608,17 @@ class _FastChunk:
             if messages:
                 found.extend((i, column, m) for i, m in _where(values, messages))
 
-        for column in ("event_id", "case_id", "client_ref"):
+        for column in IDENTIFIER_COLUMNS:
             values = cols[column]
-            if values and (min(map(len, values)) == 0 or max(map(len, values)) > MAX_LENGTH):
-                by_value(column, values, _required_error)
+            if values and (
+                not self.plain
+                or min(map(len, values)) == 0
+                or max(map(len, values)) > MAX_LENGTH
+                # One search over the whole column: a value with a personal number makes the
+                # joined column have one too, so most chunks need no look at single values.
+                or (column != "client_ref" and _id_personal_number_error("\n".join(values)))
+            ):
+                by_value(column, values, lambda value, c=column: _identifier_errors(c, value))
         by_value("client_ref", cols["client_ref"], _personal_number_error)
         by_value("unit", cols["unit"], lambda code: _unit_error(code, lookups))
         by_value("caseworker", cols["caseworker"], lambda name: _caseworker_error(name, lookups))
@@ -709,7 +716,7 @@ def _stage_csv_fast(
 # --- whole-file checks and classification (SQL over the staging table) ----------------------
 
 
-def _file_checks(cursor, errors: list[CsvError]) -> None:
+def _file_checks(cursor, errors: list[CsvError], scope: Scope) -> None:
     limit = MAX_ERRORS
     cursor.execute(
         """SELECT s.line, s.event_id, f.first_line
@@ -751,14 +758,17 @@ def _file_checks(cursor, errors: list[CsvError]) -> None:
                 % {"case": case_number, "first": first_line},
             )
         )
+    # A case outside the scope gets the scope's error instead (_scope_checks): this one
+    # would tell that its client is someone else.
+    outside, outside_params = scope.sql_outside("c.unit_id")
     cursor.execute(
-        """SELECT s.line, s.case_number
+        f"""SELECT s.line, s.case_number
             FROM cases_import_stage s
             JOIN cases_case c ON c.organisation_id = s.org_id AND c.case_number = s.case_number
             JOIN cases_client cl ON cl.id = c.client_id
-            WHERE cl.ref <> s.client_ref
-            ORDER BY s.line LIMIT %s""",
-        [limit],
+            WHERE cl.ref <> s.client_ref AND NOT ({outside})
+            ORDER BY s.line LIMIT %s""",  # noqa: S608 (only our own SQL fragments)
+        [*outside_params, limit],
     )
     for line, case_number in cursor.fetchall():
         errors.append(
@@ -769,6 +779,34 @@ def _file_checks(cursor, errors: list[CsvError]) -> None:
                 % {"case": case_number},
             )
         )
+
+
+def _scope_checks(cursor, errors: list[CsvError], scope: Scope) -> None:
+    """The scope rule (cases.rules.Scope) for every staged row: the case it names and the
+    event it names, where they exist, must lie in the scope now (the row's own unit, where
+    they will be after, was checked row by row). The error names the line and the column,
+    never the other unit, client or caseworker."""
+    if scope.unrestricted:
+        return
+    case_outside, case_params = scope.sql_outside("c.unit_id")
+    event_outside, event_params = scope.sql_outside("e.unit_id")
+    event_case_outside, event_case_params = scope.sql_outside("ec.unit_id")
+    cursor.execute(
+        f"""SELECT s.line, 'case_id'
+            FROM cases_import_stage s
+            JOIN cases_case c ON c.organisation_id = s.org_id AND c.case_number = s.case_number
+            WHERE {case_outside}
+            UNION
+            SELECT s.line, 'event_id'
+            FROM cases_import_stage s
+            JOIN cases_caseevent e ON e.organisation_id = s.org_id AND e.event_id = s.event_id
+            JOIN cases_case ec ON ec.id = e.case_id
+            WHERE {event_outside} OR {event_case_outside}
+            ORDER BY 1 LIMIT %s""",  # noqa: S608 (only our own SQL fragments)
+        [*case_params, *event_params, *event_case_params, MAX_ERRORS],
+    )
+    message = str(rules.OUT_OF_SCOPE_MESSAGE)
+    errors.extend(CsvError(line, column, message) for line, column in cursor.fetchall())
 
 
 def _classify(cursor, result: ImportResult) -> None:
@@ -881,22 +919,44 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, bi
     result.clients_created = max(cursor.rowcount, 0)
     _analyze_if_grown(cursor, "cases_client", result.clients_created)
     # Existing cases follow the file's latest new or changed event when nothing in the
-    # database is later (a case that moved to another unit or caseworker).
-    cursor.execute(
-        """UPDATE cases_case
-            SET unit_id = l.unit_id, program = l.program,
-                caseworker_id = COALESCE(l.caseworker_id, cases_case.caseworker_id)
-            FROM cases_import_latest AS l
+    # database is later (a case that moved to another unit or caseworker). The cases that
+    # change are read first, with their values before and after, for the change log
+    # (`import_written` receivers: audit.services).
+    moves = """FROM cases_case JOIN cases_import_latest AS l
+              ON cases_case.organisation_id = l.org_id
+             AND cases_case.case_number = l.case_number
             WHERE (l.existing_id IS NULL OR l.changed)
-              AND cases_case.organisation_id = l.org_id
-              AND cases_case.case_number = l.case_number
               AND (cases_case.unit_id <> l.unit_id OR cases_case.program <> l.program
                    OR (l.caseworker_id IS NOT NULL
                        AND (cases_case.caseworker_id IS NULL
                             OR cases_case.caseworker_id <> l.caseworker_id)))
               AND NOT EXISTS (SELECT 1 FROM cases_caseevent e
                               WHERE e.case_id = cases_case.id AND e.occurred_on > l.occurred_on)"""
+    cursor.execute(
+        f"""SELECT cases_case.id, cases_case.case_number,
+                   cases_case.unit_id, l.unit_id,
+                   cases_case.caseworker_id, COALESCE(l.caseworker_id, cases_case.caseworker_id),
+                   cases_case.program, l.program
+            {moves}"""
     )
+    result.case_changes = [CaseChange(*row) for row in cursor.fetchall()]
+    if result.case_changes:
+        cursor.execute(
+            """UPDATE cases_case
+                SET unit_id = l.unit_id, program = l.program,
+                    caseworker_id = COALESCE(l.caseworker_id, cases_case.caseworker_id)
+                FROM cases_import_latest AS l
+                WHERE (l.existing_id IS NULL OR l.changed)
+                  AND cases_case.organisation_id = l.org_id
+                  AND cases_case.case_number = l.case_number
+                  AND (cases_case.unit_id <> l.unit_id OR cases_case.program <> l.program
+                       OR (l.caseworker_id IS NOT NULL
+                           AND (cases_case.caseworker_id IS NULL
+                                OR cases_case.caseworker_id <> l.caseworker_id)))
+                  AND NOT EXISTS (SELECT 1 FROM cases_caseevent e
+                                  WHERE e.case_id = cases_case.id
+                                    AND e.occurred_on > l.occurred_on)"""
+        )
     # New cases take unit, caseworker and program from their latest event in the file.
     cursor.execute(
         """INSERT INTO cases_case
@@ -979,15 +1039,27 @@ def import_rows(
     user=None,
     dry_run: bool = False,
     allowed_units: Iterable[Unit] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> ImportResult:
     """Validate and (unless `dry_run` or any error) write case events, all or nothing.
 
     `rows` are mappings with the CSV columns as keys (`COLUMNS`; missing optional keys are
     empty) or `CsvRow`s from `trelleborg.csvread`. Errors name the row (a CSV row's file
-    line; otherwise the 1-based position in `rows`) and the column. `allowed_units` limits
-    the units rows may name (None: every unit). `user` is recorded as recorded_by / changed_by.
+    line; otherwise the 1-based position in `rows`) and the column. `allowed_units` is the
+    write's scope (cases.rules.Scope; None: every unit, an administrator): rows may only
+    name units in it, and only cases and events that lie in it now. `user` is recorded as
+    recorded_by / changed_by. `context` goes to the change log with the entries (the API
+    passes its token id and the caller's address).
     """
-    return _import(rows, [], source=source, user=user, dry_run=dry_run, allowed_units=allowed_units)
+    return _import(
+        rows,
+        [],
+        source=source,
+        user=user,
+        dry_run=dry_run,
+        allowed_units=allowed_units,
+        context=context,
+    )
 
 
 def import_file(
@@ -997,6 +1069,7 @@ def import_file(
     user=None,
     dry_run: bool = False,
     allowed_units: Iterable[Unit] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> ImportResult:
     """`import_rows` over a CSV file (bytes or a binary stream), file rules included."""
     errors: list[CsvError] = []
@@ -1022,6 +1095,7 @@ def import_file(
         dry_run=dry_run,
         allowed_units=allowed_units,
         stream=stream if _seekable(stream) else None,
+        context=context,
     )
 
 
@@ -1041,6 +1115,7 @@ def _import(
     dry_run: bool,
     allowed_units: Iterable[Unit] | None,
     stream: IO[bytes] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> ImportResult:
     """`stream`: the seekable file `rows` (a CsvReader) reads, positioned after its header:
     the fast path reads it directly and hands it back to the reader when it must."""
@@ -1086,7 +1161,9 @@ def _import(
                 cursor.execute("SET LOCAL work_mem = '256MB'")
                 cursor.execute("SET LOCAL jit = off")
             _plan(cursor, index_lookups=False, big=big)
-            _file_checks(cursor, errors)
+            _file_checks(cursor, errors, lookups.scope)
+            _plan(cursor, index_lookups=True)
+            _scope_checks(cursor, errors, lookups.scope)
         if not errors:
             _plan(cursor, index_lookups=True)
             _classify(cursor, result)
@@ -1105,7 +1182,12 @@ def _import(
         # changed rows by existing_id) and join small tables: no lookups into the events.
         _plan(cursor, index_lookups=False, big=big)
         import_written.send(
-            sender=ImportResult, cursor=cursor, result=result, source=source, user=user
+            sender=ImportResult,
+            cursor=cursor,
+            result=result,
+            source=source,
+            user=user,
+            context=dict(context or {}),
         )
         cursor.execute("DROP TABLE IF EXISTS cases_import_stage")
         _plan_defaults(cursor)

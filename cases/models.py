@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from goals.access import client_units
 from goals.models import Unit
 from trelleborg.months import month_end
+from trelleborg.validation import (
+    validate_identifier_characters,
+    validate_text_no_personal_number,
+)
 from trelleborg.vocabulary import (
     COUNTING_EXIT_REASONS,
     DecisionMode,
@@ -36,7 +40,9 @@ class Client(models.Model):
 
     organisation = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     ref = models.CharField(
-        _("klientreferens"), max_length=64, validators=[validate_not_personal_number]
+        _("klientreferens"),
+        max_length=64,
+        validators=[validate_not_personal_number, validate_identifier_characters],
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -87,7 +93,13 @@ class Case(models.Model):
     """A case of the source system (its case number), with its current unit and caseworker."""
 
     organisation = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    case_number = models.CharField(_("ärendenummer"), max_length=64)
+    case_number = models.CharField(
+        _("ärendenummer"),
+        max_length=64,
+        # A source system's number: refused with a checksum-valid personal number in it,
+        # like every id the import takes (the register form is stricter: typed by hand).
+        validators=[validate_text_no_personal_number, validate_identifier_characters],
+    )
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
     caseworker = models.ForeignKey(
@@ -191,7 +203,11 @@ class CaseEvent(models.Model):
     organisation = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    event_id = models.CharField(_("händelse-id"), max_length=64)
+    event_id = models.CharField(
+        _("händelse-id"),
+        max_length=64,
+        validators=[validate_text_no_personal_number, validate_identifier_characters],
+    )
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="events", db_index=False, db_constraint=False
     )

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 
 from goals.models import Unit
 from trelleborg.months import month_of, today
-from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Source
+from trelleborg.vocabulary import DecisionMode, EventType, Program, Source
 
 from .models import Case, CaseEvent, CaseEventHistory, Client
+from .rules import CONFIRM_CODE, Scope, check_event, identifier_problem
 from .signals import announce_events_changed
 from .validators import personal_number_error
 
-CONFIRM_CODE = "needs_confirmation"
+__all__ = ["CONFIRM_CODE", "check_event"]  # re-exported: callers reach the rules through here
 
 
 def new_event_id() -> str:
@@ -41,21 +42,27 @@ def client_case_register(
     caseworker=None,
     program: str = Program.FORSORJNINGSSTOD,
     by=None,
+    scope: Scope | None = None,
 ) -> Case:
     """Register a case (and its client, when the reference is new) in `unit`'s organisation.
 
-    Raises ValidationError keyed by field for a personal number, a taken case number or an
-    unknown program.
+    Raises ValidationError keyed by field for a personal number, an identifier with
+    invisible or control characters, a taken case number, an unknown program or a unit
+    outside `scope` (the writer's units; None: the caller checked the unit already).
     """
-    client_ref = (client_ref or "").strip()
-    case_number = (case_number or "").strip()
+    client_ref, ref_problem = identifier_problem(client_ref)
+    case_number, number_problem = identifier_problem(case_number)
     errors: dict[str, str] = {}
     if not client_ref:
         errors["client_ref"] = _("Ange en klientreferens.")
-    elif message := personal_number_error(client_ref):
+    elif message := personal_number_error(client_ref) or ref_problem:
         errors["client_ref"] = message
     if not case_number:
         errors["case_number"] = _("Ange ett ärendenummer.")
+    elif number_problem:
+        errors["case_number"] = number_problem
+    if scope is not None and not scope.allows(unit.pk):
+        errors["unit"] = str(_("Du får inte registrera ärenden för den enheten."))
     if program not in Program.values:
         errors["program"] = _("Okänt program.")
     organisation = unit.root()
@@ -86,10 +93,6 @@ def client_case_register(
         ) from None
 
 
-# check_event's `first` when the caller has not read it.
-_UNREAD = object()
-
-
 def lock_case(case: Case) -> dt.date | None:
     """Lock the case's row until the transaction ends (two exits saved at once cannot both
     pass the same-month check) and return its first event's date, in one statement."""
@@ -107,74 +110,6 @@ def lock_case(case: Case) -> dt.date | None:
     )
 
 
-def check_event(
-    *,
-    case: Case,
-    event_type: str,
-    occurred_on: dt.date,
-    reason: str,
-    decision_mode: str,
-    program: str,
-    confirm: bool,
-    exclude_event: CaseEvent | None = None,
-    first: dt.date | None | object = _UNREAD,
-) -> None:
-    """Raise ValidationError (by field) if the event may not be saved. `first`: the date of
-    the case's first event (other than `exclude_event`) when the caller has read it already;
-    None for a case without events."""
-    errors: dict[str, list[ValidationError]] = {}
-
-    def add(field: str, message: str, code: str = "invalid") -> None:
-        errors.setdefault(field, []).append(ValidationError(message, code=code))
-
-    if event_type not in EventType.values:
-        add("event_type", _("Okänd händelsetyp."))
-    if occurred_on > today():
-        add("occurred_on", _("Datumet får inte ligga i framtiden."))
-    others = CaseEvent.objects.for_case(case)
-    if exclude_event is not None:
-        others = others.exclude(pk=exclude_event.pk)
-    if first is _UNREAD:
-        first = others.order_by("occurred_on").values_list("occurred_on", flat=True).first()
-    if first is not None and occurred_on < first:
-        add(
-            "occurred_on",
-            _("Datumet får inte ligga före ärendets första händelse (%(date)s).")
-            % {"date": first.isoformat()},
-        )
-    if event_type == EventType.EXIT:
-        if not reason:
-            add("reason", _("Ange en orsak till avslutet."))
-        elif reason not in ExitReason.values:
-            add("reason", _("Okänd orsak."))
-    elif reason:
-        add("reason", _("Orsak anges bara för avslut."))
-    if event_type == EventType.DECISION:
-        if decision_mode not in DecisionMode.values:
-            add("decision_mode", _("Okänt beslutssätt."))
-    elif decision_mode:
-        add("decision_mode", _("Beslutssätt anges bara för beslut."))
-    if program not in Program.values:
-        add("program", _("Okänt program."))
-    if (
-        not errors
-        and event_type == EventType.EXIT
-        and not confirm
-        and others.exits().in_month(occurred_on).exists()
-    ):
-        add(
-            "confirm",
-            _(
-                "Ärendet har redan ett avslut i %(month)s. Bekräfta att du vill registrera "
-                "ett avslut till."
-            )
-            % {"month": occurred_on.strftime("%Y-%m")},
-            CONFIRM_CODE,
-        )
-    if errors:
-        raise ValidationError(errors)
-
-
 def event_log(
     *,
     case: Case,
@@ -186,8 +121,11 @@ def event_log(
     by=None,
     source: str = Source.PAGE,
     confirm: bool = False,
+    scope: Scope | None = None,
 ) -> CaseEvent:
     """Log an event on `case`, attributed to the case's current unit.
+
+    `scope`: the writer's units (cases.rules.Scope); the case must lie in them.
 
     The date defaults to today and may be neither in the future nor before the case's first
     event. Exits need a reason (other types must have none); decisions get a decision mode
@@ -210,6 +148,7 @@ def event_log(
             program=program,
             confirm=confirm,
             first=lock_case(case),
+            scope=scope,
         )
         now = timezone.now()
         # The unit object when the loader brought it (the audit entry reads its path), else
@@ -246,9 +185,11 @@ def exit_log(
     by=None,
     source: str = Source.PAGE,
     confirm: bool = False,
+    scope: Scope | None = None,
 ) -> CaseEvent:
     """Log an exit (an event with a reason); see `event_log` for the rules."""
     return event_log(
+        scope=scope,
         case=case,
         event_type=EventType.EXIT,
         occurred_on=occurred_on,
@@ -281,9 +222,12 @@ def event_update(
     by=None,
     source: str = Source.ADMIN,
     confirm: bool = True,
+    scope: Scope | None = None,
     **changes,
 ) -> CaseEvent:
-    """Change an event's values, keeping the previous ones in its history (admin path)."""
+    """Change an event's values, keeping the previous ones in its history (admin path).
+
+    `scope`: the writer's units; the event and its case must lie in them before and after."""
     unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"cannot change {sorted(unknown)}")
@@ -302,6 +246,9 @@ def event_update(
             program=new["program"],
             confirm=confirm,
             exclude_event=current,
+            scope=scope,
+            unit_id=new["unit_id"],
+            exclude_unit_id=current.unit_id,
         )
         CaseEventHistory.objects.create(
             event=current,

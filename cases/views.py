@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from goals.access import client_units
+from goals.access import CLIENT_ROLES, client_units
 from trelleborg import accesslog
 from trelleborg.vocabulary import Source
 
@@ -35,6 +35,7 @@ from .access import (
 )
 from .forms import EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
 from .models import Case, CaseEvent
+from .rules import Scope
 
 PAGE_SIZE = 50
 EVENTS_CHANGED = "eventsChanged"
@@ -142,6 +143,7 @@ def _log_on_case(
 def log_exit(request: HttpRequest, pk: int) -> HttpResponse:
     def write(case, data):
         services.exit_log(
+            scope=Scope.of_user(request.user, CLIENT_ROLES),
             case=case,
             reason=data["reason"],
             occurred_on=data["occurred_on"],
@@ -167,6 +169,7 @@ def log_exit(request: HttpRequest, pk: int) -> HttpResponse:
 def log_event(request: HttpRequest, pk: int) -> HttpResponse:
     def write(case, data):
         services.event_log(
+            scope=Scope.of_user(request.user, CLIENT_ROLES),
             case=case,
             event_type=data["event_type"],
             occurred_on=data["occurred_on"],
@@ -213,6 +216,7 @@ def register_case(request: HttpRequest) -> HttpResponse:
                         caseworker=data["caseworker"],
                         program=data["program"],
                         by=request.user,
+                        scope=Scope.of_user(request.user, CLIENT_ROLES),
                     )
                     target = reverse("cases:case_detail", kwargs={"pk": case.pk})
                     idempotency.remember_answer(key, target)

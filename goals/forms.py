@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trelleborg.validation import PersonalNumberFormMixin
 from trelleborg.vocabulary import EventType, ExitReason, Program
 
 from .models import Indicator
@@ -20,7 +21,9 @@ class PlanForm(forms.Form):
     )
 
 
-class NamedClientForm(forms.Form):
+class NamedClientForm(PersonalNumberFormMixin, forms.Form):
+    identifier_fields = ("client_ref",)
+
     client_ref = forms.CharField(label=_("Klientreferens"), max_length=64, required=False)
     planned_action = forms.CharField(
         label=_("Vad gör vi annorlunda för den här personen?"),
@@ -33,7 +36,7 @@ class NamedClientForm(forms.Form):
     def clean(self):
         data = super().clean()
         ref, action = data.get("client_ref", "").strip(), data.get("planned_action", "").strip()
-        if action and not ref:
+        if action and not ref and "client_ref" not in self.errors:
             self.add_error("client_ref", _("Ange klientreferensen."))
         if ref and not action and not data.get("DELETE"):
             self.add_error("planned_action", _("Beskriv vad ni gör annorlunda för klienten."))
@@ -45,7 +48,7 @@ NamedClientFormSet = forms.formset_factory(
 )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PersonalNumberFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     eor = forms.IntegerField(
         label=_("Gruppens EOR"),
@@ -90,7 +93,7 @@ class DecisionForm(forms.Form):
         return [self.people[pk] for pk in self.cleaned_data["participants"]]
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(PersonalNumberFormMixin, forms.Form):
     worked = forms.CharField(
         label=_("Vad fungerade?"),
         widget=forms.Textarea(attrs={"rows": 4}),

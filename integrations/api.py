@@ -8,7 +8,10 @@ below them, and may read, write or both.
 - ``POST /api/v1/events`` and ``POST /api/v1/events/batch`` go through the same import core
   as the CSV (cases.importing.import_rows, source "api"): the same validation, vocabulary,
   idempotency on event_id and all-or-nothing rule. A refused batch answers 422 and names
-  every error: its index in the batch (0-based), the field and the message.
+  every error: its index in the batch (0-based), the field and the message. The token's
+  units are the write's scope (cases.rules.Scope): an event or case that exists outside
+  them is refused, without saying where it is. The change log records the token's owner
+  as actor, the token's id and the caller's address.
 - ``GET /api/v1/units/{code}/figures?year=YYYY`` answers the unit's monthly figures, pooled
   over its subtree, from the rollup tables (in full, like ``eor_report``: integrations are
   administrators' tools, the small-number rule of leadership pages does not apply).
@@ -36,6 +39,7 @@ from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, 
 
 from . import throttling
 from .figures import unit_year_figures
+from .middleware import _remote_addr
 from .models import ApiToken
 from .services import token_authenticate
 
@@ -139,7 +143,9 @@ class EventIn(Schema):
         ..., max_length=200, description="One of: " + ", ".join(EventType.values)
     )
     occurred_on: str = Field(
-        ..., max_length=200, description="ISO date YYYY-MM-DD, not in the future."
+        ...,
+        max_length=200,
+        description="ISO date YYYY-MM-DD, not in the future nor before EOR_EARLIEST_EVENT_DATE.",
     )
     reason: str | None = Field(
         None, max_length=200, description="Exits only: " + ", ".join(ExitReason.values)
@@ -311,11 +317,15 @@ def _require(request: HttpRequest, *, write: bool) -> ApiToken:
 def _import(request: HttpRequest, events: list[EventIn]) -> HttpResponse | dict:
     token = _require(request, write=True)
     request.api_rows = len(events)  # type: ignore[attr-defined]
+    # The token's units are the write's scope (cases.rules.Scope): rows naming a case or
+    # event outside them are refused. Its owner and id, and the caller's address, are the
+    # actor of the change log's entries.
     result = import_rows(
         [event.as_row() for event in events],
         source=Source.API,
-        user=None,
+        user=token.created_by,
         allowed_units=list(token.reachable_units()),
+        context={"api_token": token.pk, "remote_addr": _remote_addr(request)},
     )
     if not result.ok:
         errors = [

@@ -37,6 +37,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_date(name: str, default: dt.date) -> dt.date:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a date (YYYY-MM-DD), got {raw!r}") from exc
+
+
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -273,6 +283,9 @@ EOR_API_MAX_BATCH_ROWS = env_int("EOR_API_MAX_BATCH_ROWS", 10_000)
 EOR_API_RATE_PER_TOKEN = env_rate("EOR_API_RATE_PER_TOKEN", "300/m")
 EOR_API_RATE_PER_ADDRESS = env_rate("EOR_API_RATE_PER_ADDRESS", "600/m")
 EOR_API_BAD_TOKENS_PER_ADDRESS = env_rate("EOR_API_BAD_TOKENS_PER_ADDRESS", "20/10m")
+# No event may be dated before this, on any path (page, admin, import, API): one stray
+# 0001-01-01 would make the rollup span two thousand years.
+EOR_EARLIEST_EVENT_DATE = env_date("EOR_EARLIEST_EVENT_DATE", dt.date(2000, 1, 1))
 
 # --- Security: sign-in, sessions, headers, audit (issue 6; the audit app wires it) ---------
 INSTALLED_APPS += ["axes", "auditlog", "csp", "audit"]

@@ -74,13 +74,16 @@ def test_a_summary_per_touched_unit(alice, carl, maria, org):
 def test_changed_rows_record_before_and_after(alice, carl, maria, org):
     import_file(csv(*GOOD), user=maria)
     import_file(csv(GOOD[0], "e2,C1,K-001,unit-b,alice,exit,2018-03-05,studies,,"), user=maria)
-    update = _event_entries().get(action=AuditEntry.Action.UPDATE)
+    updates = _event_entries().filter(action=AuditEntry.Action.UPDATE)
+    update = updates.get(unit_path=org["b"].path)
     assert update.object_repr == "e2"
     assert update.changes["reason"] == ["work", "studies"]
     assert update.changes["occurred_on"] == ["2018-02-01", "2018-03-05"]
     assert update.changes["unit"] == ["unit-a", "unit-b"]
     assert "event_type" not in update.changes  # unchanged values are not listed
-    assert update.unit_path == org["b"].path
+    # The event moved from unit A: A's managers see the same entry in their log.
+    old_unit = updates.get(unit_path=org["a"].path)
+    assert old_unit.changes == update.changes and old_unit.object_id == update.object_id
 
 
 def test_failed_or_dry_imports_leave_no_entries(alice, carl, maria):
