@@ -43,6 +43,9 @@ GET = {
     # cases: client-level, caseworkers and managers of the unit, admin; never leadership
     "cases:my_cases": "login 200 200 200 200 404 200 login",
     "cases:register_case": "login 200 200 200 200 404 200 login",
+    "cases:my_day": "login 200 200 200 404 404 200 login",
+    "cases:my_day_exit[a]": "login 200 200 404 200 404 200 login",
+    "cases:my_day_exit[b]": "login 404 404 200 404 404 200 login",
     "cases:import_events": "login 404 404 404 200 404 200 login",
     "cases:import_confirm": "login 404 404 404 405 404 405 login",
     "cases:case_detail[a]": "login 200 200 404 200 404 200 login",
