@@ -88,6 +88,20 @@ class CaseQuerySet(models.QuerySet["Case"]):
             latest_event_reason=Subquery(latest.values("reason")[:1]),
         )
 
+    def open(self) -> CaseQuerySet:
+        """Cases whose latest event is not an exit (after `with_latest_event()`)."""
+        return self.filter(Q(latest_event_type__isnull=True) | ~Q(latest_event_type=EventType.EXIT))
+
+    def closed(self) -> CaseQuerySet:
+        """Cases whose latest event is an exit (after `with_latest_event()`)."""
+        return self.filter(latest_event_type=EventType.EXIT)
+
+    def by_latest_activity(self) -> CaseQuerySet:
+        """Latest event first; cases without events (just registered) by registration."""
+        return self.order_by(
+            models.F("latest_event_on").desc(nulls_last=True), "-created_at", "-pk"
+        )
+
 
 class Case(models.Model):
     """A case of the source system (its case number), with its current unit and caseworker."""

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from goals.access import CLIENT_ROLES, client_units
@@ -35,6 +36,7 @@ from .access import (
 )
 from .forms import EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
 from .models import Case, CaseEvent
+from .myday import is_day_user
 from .rules import Scope
 
 PAGE_SIZE = 50
@@ -45,25 +47,49 @@ def _hx_target(request: HttpRequest) -> str | None:
     return request.htmx.target if request.htmx else None
 
 
+WHO = {"mina": _lazy("Mina ärenden"), "enheten": _lazy("Alla i mina enheter")}
+STATUS = {"oppna": _lazy("Öppna"), "avslutade": _lazy("Avslutade"), "alla": _lazy("Alla")}
+
+
+def _case_filters(request: HttpRequest) -> dict[str, str]:
+    """The list's filters from the query string, with the defaults of the user's role: a
+    caseworker starts on their own open cases, a manager or administrator on every case of
+    their units (as before)."""
+    caseworker = is_day_user(request.user)
+    who = request.GET.get("vem", "")
+    if request.GET.get("mine") == "1":  # the old checkbox's links
+        who = "mina"
+    status = request.GET.get("status", "")
+    return {
+        "q": request.GET.get("q", "").strip()[:64],
+        "vem": who if who in WHO else ("mina" if caseworker else "enheten"),
+        "status": status if status in STATUS else ("oppna" if caseworker else "alla"),
+    }
+
+
 @client_access_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:64]
-    mine = request.GET.get("mine") == "1"
-    cases = Case.objects.for_user(request.user).search(query)
-    if mine:
+    filters = _case_filters(request)
+    cases = Case.objects.for_user(request.user).search(filters["q"]).with_latest_event()
+    if filters["vem"] == "mina":
         cases = cases.assigned_to(request.user)
-    cases = (
-        cases.with_latest_event()
-        .select_related("client", "unit", "caseworker")
-        .order_by("case_number", "pk")
-    )
+    if filters["status"] == "oppna":
+        cases = cases.open()
+    elif filters["status"] == "avslutade":
+        cases = cases.closed()
+    cases = cases.select_related("client", "unit", "caseworker").by_latest_activity()
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     accesslog.log_read(request, kind="case_list", records=page.object_list)
-    params = {"q": query} if query else {}
-    if mine:
-        params["mine"] = "1"
-    page_query = urlencode(params) + "&" if params else ""
-    context = {"page": page, "query": query, "mine": mine, "page_query": page_query}
+    # Every filter stays in the page links, so paging never drops back to the defaults.
+    page_query = urlencode({k: v for k, v in filters.items() if v}) + "&"
+    context = {
+        "page": page,
+        "query": filters["q"],
+        "filters": filters,
+        "who_choices": WHO.items(),
+        "status_choices": STATUS.items(),
+        "page_query": page_query,
+    }
     if _hx_target(request) == "case-rows":
         return render(request, "cases/_case_rows.html", context)
     return render(request, "cases/my_cases.html", context)
