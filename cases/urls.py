@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/avslut/", views.log_exit, name="log_exit"),
     path("<int:pk>/handelse/", views.log_event, name="log_event"),
+    path("<int:pk>/avslut/<int:event_pk>/andra/", views.amend_exit, name="amend_exit"),
 ]

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,8 +34,8 @@ from .access import (
     import_access_required,
     import_units,
 )
-from .forms import EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
-from .models import Case, CaseEvent
+from .forms import AmendExitForm, EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
+from .models import Case, CaseEvent, WithdrawnEvent
 from .myday import is_day_user
 from .rules import Scope
 
@@ -96,9 +96,12 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 
 def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
+    events = list(CaseEvent.objects.for_case(case).timeline())
     return {
         "case": case,
-        "events": CaseEvent.objects.for_case(case).timeline(),
+        "events": events,
+        "amendable": {e.pk for e in events if services.may_amend(request.user, e)},
+        "withdrawn": WithdrawnEvent.objects.for_case(case).select_related("withdrawn_by"),
         "exit_form": extra.pop("exit_form", None) or ExitForm(),
         "event_form": extra.pop("event_form", None) or EventForm(),
         **extra,
@@ -218,6 +221,44 @@ def log_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 @client_access_required
 @require_http_methods(["GET", "POST"])
+def amend_exit(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+    """Correct or withdraw an exit logged by mistake: the one who logged it or a manager of
+    its unit (404 for everyone else, as for anything out of reach)."""
+    case = get_case_for_user(request.user, pk)
+    event = CaseEvent.objects.for_case(case).select_related("unit").filter(pk=event_pk).first()
+    if event is None or not services.may_amend(request.user, event):
+        raise Http404("No such exit")
+    accesslog.log_read(request, kind="case", records=[case])
+    initial = {"reason": event.reason, "occurred_on": event.occurred_on}
+    form = AmendExitForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        withdraw = data["action"] == AmendExitForm.WITHDRAW
+        try:
+            services.exit_amend(
+                event=event,
+                reason=data["note"],
+                by=request.user,
+                withdraw=withdraw,
+                occurred_on=None if withdraw else data["occurred_on"],
+                exit_reason=None if withdraw else data["reason"],
+                source=Source.PAGE,
+                scope=Scope.of_user(request.user, CLIENT_ROLES),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("Avslutet är återkallat.") if withdraw else _("Avslutet är rättat."),
+            )
+            return redirect("cases:case_detail", pk=case.pk)
+    context = {"case": case, "event": event, "form": form}
+    return render(request, "cases/amend_exit.html", context)
+
+
+@client_access_required
+@require_http_methods(["GET", "POST"])
 def register_case(request: HttpRequest) -> HttpResponse:
     units = client_units(request.user).order_by("path")
     form = RegisterCaseForm(request.POST or None, units=units, user=request.user)
@@ -318,4 +359,13 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             "unchanged": result.unchanged,
         },
     )
+    if result.skipped:
+        messages.warning(
+            request,
+            _(
+                "%(count)d rader hoppades över: deras händelser har återkallats i EOR och "
+                "importeras inte igen."
+            )
+            % {"count": result.skipped},
+        )
     return redirect("cases:import_events")
