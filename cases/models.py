@@ -303,8 +303,12 @@ class CaseEventHistory(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     previous = models.JSONField()
     # Why the change was made, when someone had to say (a correction from the case page).
+    # A database default: the import writes history rows in SQL and names no note.
     note = models.TextField(
-        _("motivering"), blank=True, validators=[validate_text_no_personal_number]
+        _("motivering"),
+        blank=True,
+        db_default="",
+        validators=[validate_text_no_personal_number],
     )
 
     class Meta:
