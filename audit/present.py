@@ -132,11 +132,11 @@ def present_page(page: Page) -> Page:
         model = entry.content_type.model_class()
         for name, values in (entry.changes or {}).items():
             model_field = _field(model, name)
-            if model_field is not None and (model_field.many_to_one or model_field.one_to_one):
-                if isinstance(values, list | tuple):
-                    wanted[model_field.related_model].update(
-                        str(v) for v in values if v not in _EMPTY
-                    )
+            related = model_field is not None and (
+                model_field.many_to_one or model_field.one_to_one
+            )
+            if related and isinstance(values, list | tuple):
+                wanted[model_field.related_model].update(str(v) for v in values if v not in _EMPTY)
     names: dict = {}
     for related, ids in wanted.items():
         keys = [int(i) for i in ids if i.isdigit()]
