@@ -131,7 +131,9 @@ def day_context(user, *, today: dt.date | None = None) -> dict:
         {"unit": unit, "month": upcoming, "done": unit.pk in planned_units}
         for unit in membership_units(user, (Role.CASEWORKER,))
     ]
+    shown_exits = [p.exit for p in planned if p.exit] + others[:OTHER_EXITS_SHOWN]
     return {
+        "amendable": {e.pk for e in shown_exits if services.may_amend(user, e)},
         "today": today,
         "month": month,
         "target": sum(t.target for t in current) if current else None,

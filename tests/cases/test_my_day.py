@@ -131,3 +131,30 @@ def test_other_exits_and_what_is_due(client, alice, bob, org, day):
 def test_min_dag_is_for_caseworkers(client, maria, lena):
     client.force_login(lena)
     assert client.get(reverse("cases:my_day")).status_code == 404
+
+
+def test_exits_i_logged_link_to_their_correction(client, alice, bob, org, day):
+    from cases import services
+
+    mine = services.exit_log(case=day["mine"], reason="work", by=alice)
+    theirs = CaseFactory(unit=org["a"], caseworker=bob, case_number="A-77")
+    theirs_exit = services.exit_log(case=theirs, reason="work", by=bob)
+    client.force_login(alice)
+    body = client.get("/").content.decode()
+    assert reverse("cases:amend_exit", args=[day["mine"].pk, mine.pk]) in body
+    assert reverse("cases:amend_exit", args=[theirs.pk, theirs_exit.pk]) not in body
+
+
+def test_min_dag_query_count_does_not_grow_with_clients(
+    client, alice, org, django_assert_max_num_queries, page_query_budget
+):
+    refs = [f"K-{n:03d}" for n in range(25)]
+    for n, ref in enumerate(refs):
+        case = CaseFactory(unit=org["a"], caseworker=alice, client__ref=ref)
+        if n % 2:
+            CaseEventFactory(case=case, event_type="exit", reason="work", occurred_on=today())
+    _plan(alice, org["a"], *refs)
+    client.force_login(alice)
+    with django_assert_max_num_queries(page_query_budget):
+        body = client.get("/").content.decode()
+    assert body.count("Inte avslutad") == 13
