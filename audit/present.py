@@ -9,12 +9,15 @@ model on the page (never one per entry).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,6 +59,8 @@ FALLBACK_LABELS = {
     "email": gettext_lazy("e-post"),
 }
 SUMMARY_FIELDS = 3  # field names shown on the line itself; the rest behind "och N till"
+# Bookkeeping that changes with every write: in the details, never on the line.
+QUIET_FIELDS = frozenset({"updated_at", "recorded_at"})
 _EMPTY = ("", "None", None)
 
 
@@ -64,6 +69,7 @@ class FieldChange:
     label: str
     before: str
     after: str
+    quiet: bool = False
 
 
 @dataclass
@@ -76,8 +82,9 @@ class Presented:
 
     @property
     def summary_fields(self) -> str:
-        labels = [f.label for f in self.fields[:SUMMARY_FIELDS]]
-        more = len(self.fields) - SUMMARY_FIELDS
+        loud = [f for f in self.fields if not f.quiet]
+        labels = [f.label for f in loud[:SUMMARY_FIELDS]]
+        more = len(loud) - SUMMARY_FIELDS
         text = ", ".join(labels)
         if more > 0:
             text += " " + _("och %(count)d till") % {"count": more}
@@ -109,6 +116,14 @@ def _plain(value, model_field, names: dict) -> str:
         return text
     if getattr(model_field, "choices", None):
         return str(dict(model_field.flatchoices).get(text, text))
+    if isinstance(model_field, models.DateTimeField):
+        # auditlog keeps str() of the stored value: UTC, without its zone.
+        moment = parse_datetime(text)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, dt.UTC)
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+        return text
     if isinstance(model_field, models.BooleanField):
         return str(_("Ja") if text == "True" else _("Nej") if text == "False" else text)
     if model_field.many_to_one or model_field.one_to_one:
@@ -152,6 +167,8 @@ def present_page(page: Page) -> Page:
         )
         for name, values in (entry.changes or {}).items():
             model_field = _field(model, name)
+            if model_field is not None and not getattr(model_field, "concrete", True):
+                continue  # a reverse relation ("history"): nothing a person can read
             label = _label(model, name, model_field)
             if isinstance(values, dict):  # a many-to-many change: {"operation", "objects"}
                 objects = ", ".join(str(o) for o in values.get("objects", []))
@@ -159,9 +176,14 @@ def present_page(page: Page) -> Page:
                 shown.fields.append(FieldChange(label, "", f"{sign} {objects}"))
                 continue
             before, after = ([*values, None, None])[:2]
+            if entry.action == AuditEntry.Action.DELETE:
+                after = before  # what was deleted: shown as the value it had
             shown.fields.append(
                 FieldChange(
-                    label, _plain(before, model_field, names), _plain(after, model_field, names)
+                    label,
+                    _plain(before, model_field, names),
+                    _plain(after, model_field, names),
+                    quiet=name in QUIET_FIELDS,
                 )
             )
         entry.shown = shown

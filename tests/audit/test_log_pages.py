@@ -3,6 +3,8 @@ with the details on demand, page numbers and totals."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -76,3 +78,31 @@ def test_access_log_one_line_per_read_with_pages(client, org, maria):
     assert "Sida 1 av 2, 60 läsningar" in body
     assert "<details>" in body and "· <strong>Ärende</strong> · K-00059" in body
     assert 'sida=2">Sista<' in body
+
+
+def test_a_withdrawn_exit_reads_as_what_was_deleted_and_why(client, org, maria, alice):
+    from cases import services
+
+    case = CaseEventFactory(case__unit=org["a"]).case
+    event = services.exit_log(case=case, reason="work", by=alice)
+    services.exit_withdraw(event=event, reason="Fel klient", by=maria)
+    client.force_login(maria)
+    body = client.get(reverse("audit:changes")).content.decode()
+    deleted = body[body.index("<strong>Borttagen</strong>") :].split("</details>")[0]
+    assert "<dt>Orsak</dt><dd>Arbete</dd>" in deleted
+    assert "<dt>Motivering</dt><dd>Fel klient</dd>" in deleted
+    assert "<dt>Registrerad av</dt><dd>alice</dd>" in deleted
+    assert "History" not in body and ".None" not in body  # no reverse relations
+    # moments in local time to the minute, not auditlog's raw "2026-12-07 23:34:24.783839"
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d{6}", body)
+
+
+def test_change_log_query_count_does_not_grow_with_entries(
+    client, org, maria, django_assert_max_num_queries
+):
+    for n in range(40):
+        CaseEventFactory(case__unit=org["a"], event_id=f"q-{n}")
+    client.force_login(maria)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("audit:changes"))
+    assert len(response.context["page"].object_list) == 50
