@@ -336,6 +336,35 @@ def exit_amend(
     reason = (reason or "").strip()
     if errors := _amend_errors(event=event, reason=reason, by=by):
         raise ValidationError(errors)
+    try:
+        return _exit_amend(
+            event=event,
+            reason=reason,
+            by=by,
+            withdraw=withdraw,
+            occurred_on=occurred_on,
+            exit_reason=exit_reason,
+            source=source,
+            scope=scope,
+        )
+    except CaseEvent.DoesNotExist:
+        # Withdrawn by someone else a moment ago (two managers, one exit).
+        raise ValidationError(
+            _("Avslutet finns inte längre; någon har redan återkallat det.")
+        ) from None
+
+
+def _exit_amend(
+    *,
+    event: CaseEvent,
+    reason: str,
+    by,
+    withdraw: bool,
+    occurred_on: dt.date | None,
+    exit_reason: str | None,
+    source: str,
+    scope: Scope | None,
+) -> CaseEvent | WithdrawnEvent:
     if not withdraw:
         changes = {}
         if occurred_on is not None:

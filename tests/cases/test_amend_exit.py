@@ -169,3 +169,11 @@ def test_import_page_says_what_was_skipped(client, org, maria, ada):
     )
     body = response.content.decode()
     assert 'data-count="skipped">1<' in body and "src-9" in body
+
+
+def test_a_second_withdrawal_of_the_same_exit_is_refused_not_an_error(alice, maria, logged):
+    stale = CaseEvent.objects.get(pk=logged.pk)
+    services.exit_withdraw(event=logged, reason="Fel klient", by=maria)
+    with pytest.raises(ValidationError, match="redan återkallat"):
+        services.exit_withdraw(event=stale, reason="Fel klient", by=alice)
+    assert WithdrawnEvent.objects.count() == 1
