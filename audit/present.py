@@ -22,6 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from goals.models import Unit
 from trelleborg.vocabulary import Source
 
 from .models import AuditEntry
@@ -157,6 +158,10 @@ def present_page(page: Page) -> Page:
         keys = [int(i) for i in ids if i.isdigit()]
         for pk, obj in related._default_manager.in_bulk(keys).items():
             names[(related, str(pk))] = str(obj)
+        codes = [i for i in ids if not i.isdigit()]
+        if codes and related is Unit:  # the import's entries name units by code
+            for unit in Unit.objects.filter(code__in=codes).only("code", "name"):
+                names[(Unit, unit.code)] = str(unit)
     for entry in entries:
         model = entry.content_type.model_class()
         shown = Presented(

@@ -106,3 +106,14 @@ def test_change_log_query_count_does_not_grow_with_entries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("audit:changes"))
     assert len(response.context["page"].object_list) == 50
+
+
+def test_imported_changes_name_units_by_name(client, org, ada):
+    from cases.importing import import_file
+
+    row = "event_id,case_id,client_ref,unit,event_type,occurred_on,reason\ns1,S-1,K-301,{},exit,2018-02-03,work\n"
+    import_file(row.format("unit-a").encode(), user=ada)
+    import_file(row.format("unit-b").encode(), user=ada)
+    client.force_login(ada)
+    body = client.get(reverse("audit:changes")).content.decode()
+    assert "<dt>Enhet</dt><dd>Grupp A → Grupp B</dd>" in body
