@@ -20,6 +20,7 @@ from trelleborg.spreadsheets import csv_line
 from .access import log_read
 from .forms import AccessFilterForm, ChangeFilterForm
 from .models import AccessKind, AccessRecordItem, AuditEntry
+from .present import present_page
 from .registry import tracked_models
 from .selectors import review_units, scope_paths
 
@@ -57,7 +58,7 @@ def changes(request: HttpRequest) -> HttpResponse:
         if data.get("date_to"):
             entries = entries.filter(timestamp__date__lte=data["date_to"])
         entries = entries.select_related("actor", "content_type").order_by("-timestamp", "-id")
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("sida"))
+    page = present_page(Paginator(entries, PAGE_SIZE).get_page(request.GET.get("sida")))
     template = "audit/_changes_table.html" if request.htmx else "audit/changes.html"
     return render(request, template, {"form": form, "page": page, "query": _query(request)})
 

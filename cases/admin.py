@@ -40,7 +40,7 @@ class HistoryInline(admin.TabularInline):
     model = CaseEventHistory
     extra = 0
     can_delete = False
-    readonly_fields = ["changed_at", "changed_by", "source", "previous"]
+    readonly_fields = ["changed_at", "changed_by", "source", "previous", "note"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

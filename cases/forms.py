@@ -167,3 +167,48 @@ class ImportUploadForm(forms.Form):
         label=_("CSV-fil med händelser"),
         help_text=_("UTF-8, kommatecken eller semikolon som avgränsare, rubrikrad först."),
     )
+
+
+class AmendExitForm(ServiceErrorsMixin, forms.Form):
+    """Correct or withdraw an exit logged by mistake (services.exit_amend)."""
+
+    CORRECT, WITHDRAW = "correct", "withdraw"
+    action = forms.ChoiceField(
+        label=_("Vad vill du göra?"),
+        choices=[(CORRECT, _("Rätta datum eller orsak")), (WITHDRAW, _("Återkalla avslutet"))],
+        widget=forms.RadioSelect,
+        initial=CORRECT,
+    )
+    # Needed for a correction only (clean()); a withdrawal ignores them.
+    reason = forms.ChoiceField(label=_("Orsak"), choices=ExitReason.choices, required=False)
+    occurred_on = forms.DateField(label=_("Datum"), widget=DateInput(), required=False)
+    note = forms.CharField(
+        label=_("Motivering"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Varför rättas eller återkallas avslutet? Sparas i historiken."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "amend_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value is not None and (message := rules.date_error(value)):
+            raise ValidationError(message)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.CORRECT:
+            for name in ("reason", "occurred_on"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Ange ett värde för rättelsen."))
+        return data
+
+    def clean_note(self):
+        value = self.cleaned_data["note"].strip()
+        if message := rules.text_personal_number_error(value):
+            raise ValidationError(message)
+        return value

@@ -101,6 +101,10 @@ class ImportResult:
     unit_ids: frozenset[int] = frozenset()
     months: frozenset[dt.date] = frozenset()
     case_changes: list[CaseChange] = field(default_factory=list)
+    # Rows whose event was withdrawn in EOR (cases.models.WithdrawnEvent): skipped, so a
+    # re-import never brings a withdrawn exit back. (line, event_id), the first SKIPPED_SHOWN.
+    skipped: int = 0
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -809,6 +813,32 @@ def _scope_checks(cursor, errors: list[CsvError], scope: Scope) -> None:
     errors.extend(CsvError(line, column, message) for line, column in cursor.fetchall())
 
 
+SKIPPED_SHOWN = 100
+
+
+def _skip_withdrawn(cursor, result: ImportResult) -> None:
+    """Drop the staged rows whose (organisation, event_id) was withdrawn in EOR: someone
+    said, with a reason, that the event was logged by mistake; the source system re-sending
+    it is not a reason to count it again. Reported, not an error: the rest imports."""
+    cursor.execute(
+        """SELECT s.line, s.event_id FROM cases_import_stage s
+            JOIN cases_withdrawnevent w ON w.organisation_id = s.org_id
+                                       AND w.event_id = s.event_id
+            ORDER BY s.line"""
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        return
+    result.skipped = len(rows)
+    result.skipped_rows = [(int(line), str(event_id)) for line, event_id in rows[:SKIPPED_SHOWN]]
+    cursor.execute(
+        """DELETE FROM cases_import_stage
+            WHERE EXISTS (SELECT 1 FROM cases_withdrawnevent w
+                          WHERE w.organisation_id = cases_import_stage.org_id
+                            AND w.event_id = cases_import_stage.event_id)"""
+    )
+
+
 def _classify(cursor, result: ImportResult) -> None:
     """Mark the staged rows whose (organisation, event_id) exists, and which of those differ."""
     cursor.execute(
@@ -1166,6 +1196,7 @@ def _import(
             _scope_checks(cursor, errors, lookups.scope)
         if not errors:
             _plan(cursor, index_lookups=True)
+            _skip_withdrawn(cursor, result)
             _classify(cursor, result)
         if errors or dry_run:
             errors.sort(

@@ -88,6 +88,20 @@ class CaseQuerySet(models.QuerySet["Case"]):
             latest_event_reason=Subquery(latest.values("reason")[:1]),
         )
 
+    def open(self) -> CaseQuerySet:
+        """Cases whose latest event is not an exit (after `with_latest_event()`)."""
+        return self.filter(Q(latest_event_type__isnull=True) | ~Q(latest_event_type=EventType.EXIT))
+
+    def closed(self) -> CaseQuerySet:
+        """Cases whose latest event is an exit (after `with_latest_event()`)."""
+        return self.filter(latest_event_type=EventType.EXIT)
+
+    def by_latest_activity(self) -> CaseQuerySet:
+        """Latest event first; cases without events (just registered) by registration."""
+        return self.order_by(
+            models.F("latest_event_on").desc(nulls_last=True), "-created_at", "-pk"
+        )
+
 
 class Case(models.Model):
     """A case of the source system (its case number), with its current unit and caseworker."""
@@ -271,6 +285,12 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.occurred_on}"
 
+    def get_additional_data(self) -> dict | None:
+        """What the change log keeps beside the values (django-auditlog asks): the reason
+        a correction or withdrawal was given, set by `services.exit_amend` for its write."""
+        note = getattr(self, "_change_note", "")
+        return {"motivering": note} if note else None
+
 
 class CaseEventHistory(models.Model):
     """The previous values of an event that a later write changed."""
@@ -282,6 +302,14 @@ class CaseEventHistory(models.Model):
     )
     source = models.CharField(max_length=10, choices=Source.choices)
     previous = models.JSONField()
+    # Why the change was made, when someone had to say (a correction from the case page).
+    # A database default: the import writes history rows in SQL and names no note.
+    note = models.TextField(
+        _("motivering"),
+        blank=True,
+        db_default="",
+        validators=[validate_text_no_personal_number],
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -319,6 +347,54 @@ class CaseEventHistory(models.Model):
                 value = choices(value).label
             items.append((str(label), str(value)))
         return items
+
+
+class WithdrawnEventQuerySet(models.QuerySet["WithdrawnEvent"]):
+    def for_case(self, case: Case) -> WithdrawnEventQuerySet:
+        return self.filter(case=case)
+
+
+class WithdrawnEvent(models.Model):
+    """An event withdrawn as logged by mistake: the event row is gone (so every figure
+    drops it at once, with no filter to forget), and this row keeps what it was, who
+    withdrew it, why, and its history. Its (organisation, event_id) makes a re-import of
+    the same source row skip it instead of bringing it back (cases.importing)."""
+
+    organisation = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(_("händelse-id"), max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="withdrawn_events")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    event_type = models.CharField(_("händelsetyp"), max_length=32, choices=EventType.choices)
+    occurred_on = models.DateField(_("datum"))
+    reason = models.CharField(_("orsak"), max_length=20, choices=ExitReason.choices, blank=True)
+    note = models.TextField(_("motivering"), validators=[validate_text_no_personal_number])
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("återkallad av"),
+    )
+    withdrawn_at = models.DateTimeField(_("återkallad"), default=timezone.now)
+    source = models.CharField(_("källa"), max_length=10, choices=Source.choices)
+    previous = models.JSONField(_("tidigare värden"))  # the event and its history
+
+    objects = WithdrawnEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-withdrawn_at", "-id"]
+        verbose_name = _("återkallad händelse")
+        verbose_name_plural = _("återkallade händelser")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "event_id"], name="cases_withdrawn_unique_event_id"
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="cases_withdrawn_note_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} {self.occurred_on} ({self.event_id})"
 
 
 class PendingImport(models.Model):

@@ -20,8 +20,14 @@ from goals.models import Unit
 from trelleborg.months import month_of, today
 from trelleborg.vocabulary import DecisionMode, EventType, Program, Source
 
-from .models import Case, CaseEvent, CaseEventHistory, Client
-from .rules import CONFIRM_CODE, Scope, check_event, identifier_problem
+from .models import Case, CaseEvent, CaseEventHistory, Client, WithdrawnEvent
+from .rules import (
+    CONFIRM_CODE,
+    Scope,
+    check_event,
+    identifier_problem,
+    text_personal_number_error,
+)
 from .signals import announce_events_changed
 from .validators import personal_number_error
 
@@ -223,11 +229,13 @@ def event_update(
     source: str = Source.ADMIN,
     confirm: bool = True,
     scope: Scope | None = None,
+    note: str = "",
     **changes,
 ) -> CaseEvent:
     """Change an event's values, keeping the previous ones in its history (admin path).
 
-    `scope`: the writer's units; the event and its case must lie in them before and after."""
+    `scope`: the writer's units; the event and its case must lie in them before and after.
+    `note`: why (kept in the history and the change log)."""
     unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"cannot change {sorted(unknown)}")
@@ -255,11 +263,13 @@ def event_update(
             changed_by=by,
             source=source,
             previous=event_snapshot(current),
+            note=note,
         )
         old_unit, old_month = current.unit_id, month_of(current.occurred_on)
         for field, value in new.items():
             setattr(current, field, value)
         current.updated_at = timezone.now()
+        current._change_note = note  # for the change log (CaseEvent.get_additional_data)
         current.save(update_fields=[*EVENT_FIELDS, "updated_at"])
         announce_events_changed(
             unit_ids={old_unit, current.unit_id},
@@ -267,3 +277,157 @@ def event_update(
             organisation_ids=[current.organisation_id],
         )
     return current
+
+
+# --- correcting or withdrawing an exit logged by mistake (issue 15) ---------------------------
+
+
+def may_amend(user, event: CaseEvent) -> bool:
+    """Whether `user` may correct or withdraw `event`: an exit, logged by them, or in a unit
+    they manage (or an administrator). The write is still checked against their scope."""
+    from goals.access import is_admin, reaches
+    from trelleborg.vocabulary import Role
+
+    if event.event_type != EventType.EXIT or not user.is_authenticated:
+        return False
+    if is_admin(user):
+        return True
+    unit = event.unit if CaseEvent.unit.is_cached(event) else Unit.objects.get(pk=event.unit_id)
+    if reaches(user, unit, (Role.MANAGER,)):
+        return True
+    return event.recorded_by_id == user.pk and reaches(user, unit, (Role.CASEWORKER,))
+
+
+def _amend_errors(*, event: CaseEvent, reason: str, by) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not (reason or "").strip():
+        errors["note"] = _("Ange varför avslutet rättas eller återkallas.")
+    elif message := text_personal_number_error(reason):
+        errors["note"] = message
+    if by is not None and not may_amend(by, event):
+        errors["__all__"] = _(
+            "Bara den som registrerade avslutet eller enhetens chef får ändra det."
+        )
+    return errors
+
+
+def exit_amend(
+    *,
+    event: CaseEvent,
+    reason: str,
+    by,
+    withdraw: bool = False,
+    occurred_on: dt.date | None = None,
+    exit_reason: str | None = None,
+    source: str = Source.PAGE,
+    scope: Scope | None = None,
+) -> CaseEvent | WithdrawnEvent:
+    """Correct (date, exit reason) or withdraw an exit logged by mistake; the one entry point
+    of both, for the page and for anyone who must hook in (closed-month corrections).
+
+    `reason`: why, required (kept in the event's history, or the withdrawal, and in the change
+    log). `by`: who; only the one who logged the exit, a manager of its unit or an
+    administrator (`may_amend`), and within `scope` like every write. A correction goes
+    through `event_update` (the same rules as logging: date, reason, scope); a withdrawal
+    deletes the event so every figure drops it at once, and keeps it as a `WithdrawnEvent`,
+    whose event_id a re-import then skips. Either way `events_changed` is announced after
+    commit for the old and the new month. Raises ValidationError (fields "note",
+    "occurred_on", "reason", or non-field)."""
+    reason = (reason or "").strip()
+    if errors := _amend_errors(event=event, reason=reason, by=by):
+        raise ValidationError(errors)
+    try:
+        return _exit_amend(
+            event=event,
+            reason=reason,
+            by=by,
+            withdraw=withdraw,
+            occurred_on=occurred_on,
+            exit_reason=exit_reason,
+            source=source,
+            scope=scope,
+        )
+    except CaseEvent.DoesNotExist:
+        # Withdrawn by someone else a moment ago (two managers, one exit).
+        raise ValidationError(
+            _("Avslutet finns inte längre; någon har redan återkallat det.")
+        ) from None
+
+
+def _exit_amend(
+    *,
+    event: CaseEvent,
+    reason: str,
+    by,
+    withdraw: bool,
+    occurred_on: dt.date | None,
+    exit_reason: str | None,
+    source: str,
+    scope: Scope | None,
+) -> CaseEvent | WithdrawnEvent:
+    if not withdraw:
+        changes = {}
+        if occurred_on is not None:
+            changes["occurred_on"] = occurred_on
+        if exit_reason is not None:
+            changes["reason"] = exit_reason
+        return event_update(
+            event=event, by=by, source=source, confirm=True, scope=scope, note=reason, **changes
+        )
+    with transaction.atomic():
+        current = (
+            CaseEvent.objects.select_related("case", "unit", "recorded_by")
+            .select_for_update(of=("self",))
+            .get(pk=event.pk)
+        )
+        if scope is not None and (
+            message := scope.error(before=[current.case.unit_id, current.unit], after=[])
+        ):
+            raise ValidationError(message, code="out_of_scope")
+        history = [
+            {
+                "changed_at": h.changed_at.isoformat(),
+                "changed_by": getattr(h.changed_by, "username", None),
+                "source": h.source,
+                "note": h.note,
+                "previous": h.previous,
+            }
+            for h in current.history.select_related("changed_by")
+        ]
+        withdrawn = WithdrawnEvent.objects.create(
+            organisation_id=current.organisation_id,
+            event_id=current.event_id,
+            case=current.case,
+            unit=current.unit,
+            event_type=current.event_type,
+            occurred_on=current.occurred_on,
+            reason=current.reason,
+            note=reason,
+            withdrawn_by=by,
+            source=source,
+            previous={
+                **event_snapshot(current),
+                "source": current.source,
+                "recorded_by": getattr(current.recorded_by, "username", None),
+                "recorded_at": current.recorded_at.isoformat(),
+                "history": history,
+            },
+        )
+        current._change_note = reason  # for the change log (CaseEvent.get_additional_data)
+        current.delete()
+        announce_events_changed(
+            unit_ids=[withdrawn.unit_id],
+            months=[month_of(withdrawn.occurred_on)],
+            organisation_ids=[withdrawn.organisation_id],
+        )
+    return withdrawn
+
+
+def exit_correct(*, event: CaseEvent, reason: str, by, **kwargs) -> CaseEvent:
+    """`exit_amend` for a correction (occurred_on=…, exit_reason=…)."""
+    return exit_amend(event=event, reason=reason, by=by, withdraw=False, **kwargs)  # type: ignore[return-value]
+
+
+def exit_withdraw(*, event: CaseEvent, reason: str, by, **kwargs) -> WithdrawnEvent:
+    """`exit_amend` for a withdrawal."""
+    return exit_amend(event=event, reason=reason, by=by, withdraw=True, **kwargs)  # type: ignore[return-value]

@@ -16,10 +16,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from goals.access import CLIENT_ROLES, client_units
@@ -33,8 +34,9 @@ from .access import (
     import_access_required,
     import_units,
 )
-from .forms import EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
-from .models import Case, CaseEvent
+from .forms import AmendExitForm, EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
+from .models import Case, CaseEvent, WithdrawnEvent
+from .myday import is_day_user
 from .rules import Scope
 
 PAGE_SIZE = 50
@@ -45,34 +47,61 @@ def _hx_target(request: HttpRequest) -> str | None:
     return request.htmx.target if request.htmx else None
 
 
+WHO = {"mina": _lazy("Mina ärenden"), "enheten": _lazy("Alla i mina enheter")}
+STATUS = {"oppna": _lazy("Öppna"), "avslutade": _lazy("Avslutade"), "alla": _lazy("Alla")}
+
+
+def _case_filters(request: HttpRequest) -> dict[str, str]:
+    """The list's filters from the query string, with the defaults of the user's role: a
+    caseworker starts on their own open cases, a manager or administrator on every case of
+    their units (as before)."""
+    caseworker = is_day_user(request.user)
+    who = request.GET.get("vem", "")
+    if request.GET.get("mine") == "1":  # the old checkbox's links
+        who = "mina"
+    status = request.GET.get("status", "")
+    return {
+        "q": request.GET.get("q", "").strip()[:64],
+        "vem": who if who in WHO else ("mina" if caseworker else "enheten"),
+        "status": status if status in STATUS else ("oppna" if caseworker else "alla"),
+    }
+
+
 @client_access_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:64]
-    mine = request.GET.get("mine") == "1"
-    cases = Case.objects.for_user(request.user).search(query)
-    if mine:
+    filters = _case_filters(request)
+    cases = Case.objects.for_user(request.user).search(filters["q"]).with_latest_event()
+    if filters["vem"] == "mina":
         cases = cases.assigned_to(request.user)
-    cases = (
-        cases.with_latest_event()
-        .select_related("client", "unit", "caseworker")
-        .order_by("case_number", "pk")
-    )
+    if filters["status"] == "oppna":
+        cases = cases.open()
+    elif filters["status"] == "avslutade":
+        cases = cases.closed()
+    cases = cases.select_related("client", "unit", "caseworker").by_latest_activity()
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     accesslog.log_read(request, kind="case_list", records=page.object_list)
-    params = {"q": query} if query else {}
-    if mine:
-        params["mine"] = "1"
-    page_query = urlencode(params) + "&" if params else ""
-    context = {"page": page, "query": query, "mine": mine, "page_query": page_query}
+    # Every filter stays in the page links, so paging never drops back to the defaults.
+    page_query = urlencode({k: v for k, v in filters.items() if v}) + "&"
+    context = {
+        "page": page,
+        "query": filters["q"],
+        "filters": filters,
+        "who_choices": WHO.items(),
+        "status_choices": STATUS.items(),
+        "page_query": page_query,
+    }
     if _hx_target(request) == "case-rows":
         return render(request, "cases/_case_rows.html", context)
     return render(request, "cases/my_cases.html", context)
 
 
 def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
+    events = list(CaseEvent.objects.for_case(case).timeline())
     return {
         "case": case,
-        "events": CaseEvent.objects.for_case(case).timeline(),
+        "events": events,
+        "amendable": {e.pk for e in events if services.may_amend(request.user, e)},
+        "withdrawn": WithdrawnEvent.objects.for_case(case).select_related("withdrawn_by"),
         "exit_form": extra.pop("exit_form", None) or ExitForm(),
         "event_form": extra.pop("event_form", None) or EventForm(),
         **extra,
@@ -192,6 +221,44 @@ def log_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 @client_access_required
 @require_http_methods(["GET", "POST"])
+def amend_exit(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+    """Correct or withdraw an exit logged by mistake: the one who logged it or a manager of
+    its unit (404 for everyone else, as for anything out of reach)."""
+    case = get_case_for_user(request.user, pk)
+    event = CaseEvent.objects.for_case(case).select_related("unit").filter(pk=event_pk).first()
+    if event is None or not services.may_amend(request.user, event):
+        raise Http404("No such exit")
+    accesslog.log_read(request, kind="case", records=[case])
+    initial = {"reason": event.reason, "occurred_on": event.occurred_on}
+    form = AmendExitForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        withdraw = data["action"] == AmendExitForm.WITHDRAW
+        try:
+            services.exit_amend(
+                event=event,
+                reason=data["note"],
+                by=request.user,
+                withdraw=withdraw,
+                occurred_on=None if withdraw else data["occurred_on"],
+                exit_reason=None if withdraw else data["reason"],
+                source=Source.PAGE,
+                scope=Scope.of_user(request.user, CLIENT_ROLES),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("Avslutet är återkallat.") if withdraw else _("Avslutet är rättat."),
+            )
+            return redirect("cases:case_detail", pk=case.pk)
+    context = {"case": case, "event": event, "form": form}
+    return render(request, "cases/amend_exit.html", context)
+
+
+@client_access_required
+@require_http_methods(["GET", "POST"])
 def register_case(request: HttpRequest) -> HttpResponse:
     units = client_units(request.user).order_by("path")
     form = RegisterCaseForm(request.POST or None, units=units, user=request.user)
@@ -292,4 +359,13 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             "unchanged": result.unchanged,
         },
     )
+    if result.skipped:
+        messages.warning(
+            request,
+            _(
+                "%(count)d rader hoppades över: deras händelser har återkallats i EOR och "
+                "importeras inte igen."
+            )
+            % {"count": result.skipped},
+        )
     return redirect("cases:import_events")

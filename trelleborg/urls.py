@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from audit.forms import AdminSignInForm, SignInForm
-from goals import views as goals_views
+from cases import myday
 from integrations.api import api
 from trelleborg.accesslog import ReadLoggedAutocomplete
 
@@ -14,7 +14,7 @@ admin.site.login_form = AdminSignInForm
 admin.site.autocomplete_view = ReadLoggedAutocomplete.as_view(admin_site=admin.site)
 
 urlpatterns = [
-    path("", goals_views.home, name="home"),
+    path("", myday.home, name="home"),  # Min dag for caseworkers, else goals' start page
     path(
         "logga-in/",
         auth_views.LoginView.as_view(

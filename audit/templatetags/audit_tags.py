@@ -19,3 +19,15 @@ def minutes(value: dt.timedelta | None) -> int:
     if not value:
         return 0
     return -(-int(value.total_seconds()) // 60)
+
+
+@register.filter
+def spaced(value: int | None) -> str:
+    """A count the Swedish way: "2 750" (a no-break space between thousands)."""
+    return f"{int(value or 0):,}".replace(",", "\u00a0")
+
+
+@register.simple_tag
+def page_numbers(page) -> list:
+    """The page numbers to link around the current one, "…" where some are left out."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))

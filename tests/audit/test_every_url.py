@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from goals.models import Unit
 from tests.audit.urlwalk import classify, walk
-from tests.factories import CaseFactory
+from tests.factories import CaseEventFactory, CaseFactory
 from trelleborg import months
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,9 @@ GET = {
     # cases: client-level, caseworkers and managers of the unit, admin; never leadership
     "cases:my_cases": "login 200 200 200 200 404 200 login",
     "cases:register_case": "login 200 200 200 200 404 200 login",
+    "cases:my_day": "login 200 200 200 404 404 200 login",
+    "cases:my_day_exit[a]": "login 200 200 404 200 404 200 login",
+    "cases:my_day_exit[b]": "login 404 404 200 404 404 200 login",
     "cases:import_events": "login 404 404 404 200 404 200 login",
     "cases:import_confirm": "login 404 404 404 405 404 405 login",
     "cases:case_detail[a]": "login 200 200 404 200 404 200 login",
@@ -51,6 +54,9 @@ GET = {
     "cases:log_exit[b]": "login 404 404 200 404 404 200 login",
     "cases:log_event[a]": "login 200 200 404 200 404 200 login",
     "cases:log_event[b]": "login 404 404 200 404 404 200 login",
+    # correcting or withdrawing an exit: who logged it (alice in A, carl in B), its manager
+    "cases:amend_exit[a]": "login 200 404 404 200 404 200 login",
+    "cases:amend_exit[b]": "login 404 404 200 404 404 200 login",
     # goals: plans are the caseworker's; meeting, follow-up, year goals the manager's
     "goals:plan_start": "login redirect redirect redirect 404 404 redirect login",
     "goals:plan[a]": "login 200 200 404 404 404 200 login",
@@ -164,6 +170,16 @@ def world(org, personas):
         "a": CaseFactory(unit=org["a"], caseworker=personas["alice"]),
         "b": CaseFactory(unit=org["b"], caseworker=personas["carl"]),
     }
+    exits = {
+        v: CaseEventFactory(
+            case=case,
+            event_type="exit",
+            reason="work",
+            occurred_on=months.current_month(),
+            recorded_by=personas["alice" if v == "a" else "carl"],
+        )
+        for v, case in cases.items()
+    }
     _token, secret = token_create(name="walk", scope="read_write", units=[org["a"]])
     month = months.format_month(months.current_month())
     params = {
@@ -172,6 +188,7 @@ def world(org, personas):
             "unit_code": "unit-a",
             "code": "unit-a",
             "pk": cases["a"].pk,
+            "event_pk": exits["a"].pk,
             "month": month,
             "year": YEAR,
         },
@@ -180,6 +197,7 @@ def world(org, personas):
             "unit_code": "unit-b",
             "code": "unit-b",
             "pk": cases["b"].pk,
+            "event_pk": exits["b"].pk,
             "month": month,
             "year": YEAR,
         },

@@ -17,6 +17,7 @@ EXPECTED: dict[str, set[str]] = {
     "Instrumentpanel": {"alice", "maria", "lena", "ada"},
     "Översikt": {"maria", "lena", "ada"},
     "Min plan": {"alice"},
+    "Min dag": {"alice"},
     "Gruppmöte": {"maria", "ada"},
     "Uppföljning": {"maria", "ada"},
     "Årsmål": {"maria", "ada"},

@@ -85,3 +85,30 @@ def test_import_preview_then_confirm(page, sign_in, live_server, maria, tmp_path
     page.get_by_role("button", name="Bekräfta och importera").click()
     page.get_by_text("är importerad: 3 nya").wait_for()
     assert CaseEvent.objects.count() == 3
+
+
+def test_min_dag_one_tap_and_one_confirmation_logs_the_exit(
+    page, sign_in, live_server, alice, case_a
+):
+    from goals.models import IndividualTarget, NamedClient
+    from trelleborg import months
+
+    plan = IndividualTarget.objects.create(
+        unit=case_a.unit, caseworker=alice, month=months.current_month(), target=1
+    )
+    NamedClient.objects.create(
+        target=plan, client_ref=case_a.client.ref, planned_action="Matchning mot jobb"
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "alice")
+    page.goto(live_server.url + "/")
+    page.get_by_role("heading", name="Min dag").wait_for()
+    page.get_by_role("link", name="Registrera avslut").click()  # the one tap
+    assert page.get_by_label("Arbete").is_checked()  # reason preselected
+    page.get_by_role("button", name="Bekräfta avslut").click()  # the one confirmation
+    page.get_by_text(f"Avslutet för {case_a.client.ref} är registrerat.").wait_for()
+    page.get_by_text("Avslutad: Arbete").wait_for()
+    event = CaseEvent.objects.exits().get()
+    assert (event.case_id, event.reason, event.recorded_by_id) == (case_a.pk, "work", alice.pk)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"Min dag overflows at 390 px: {width}"

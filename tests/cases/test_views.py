@@ -22,11 +22,40 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 def test_my_cases_lists_cases_of_my_units_with_latest_event(client, alice, case_a, case_b):
     CaseEventFactory(case=case_a, event_type="exit", reason="work", occurred_on=today())
     client.force_login(alice)
-    response = client.get(reverse("cases:my_cases"))
+    response = client.get(reverse("cases:my_cases"), {"status": "alla"})
     assert response.status_code == 200
     body = response.content.decode()
     assert "A-1" in body and "B-1" not in body
     assert "Avslut (Arbete)" in body
+
+
+def test_caseworker_list_defaults_to_own_open_cases_latest_activity_first(client, alice, bob, org):
+    old = CaseFactory(unit=org["a"], caseworker=alice, case_number="OLD-1")
+    CaseEventFactory(case=old, occurred_on=dt.date(2018, 1, 3))
+    recent = CaseFactory(unit=org["a"], caseworker=alice, case_number="NEW-1")
+    CaseEventFactory(case=recent, occurred_on=dt.date(2018, 5, 3))
+    closed = CaseFactory(unit=org["a"], caseworker=alice, case_number="DONE-1")
+    CaseEventFactory(case=closed, event_type="exit", reason="work", occurred_on=today())
+    CaseFactory(unit=org["a"], caseworker=bob, case_number="BOBS-1")
+    client.force_login(alice)
+    body = client.get(reverse("cases:my_cases")).content.decode()
+    assert "DONE-1" not in body and "BOBS-1" not in body
+    assert body.index("NEW-1") < body.index("OLD-1")
+    body = client.get(reverse("cases:my_cases"), {"status": "avslutade"}).content.decode()
+    assert "DONE-1" in body and "NEW-1" not in body
+    wide = {"vem": "enheten", "status": "alla"}
+    body = client.get(reverse("cases:my_cases"), wide).content.decode()
+    assert all(n in body for n in ("DONE-1", "NEW-1", "OLD-1", "BOBS-1"))
+    assert 'value="enheten" selected' in body and 'value="alla" selected' in body
+
+
+def test_manager_list_defaults_to_every_case_of_the_unit(client, maria, alice, bob, org):
+    CaseFactory(unit=org["a"], caseworker=alice, case_number="ALICE-1")
+    closed = CaseFactory(unit=org["a"], caseworker=bob, case_number="BOB-1")
+    CaseEventFactory(case=closed, event_type="exit", reason="work", occurred_on=today())
+    client.force_login(maria)
+    body = client.get(reverse("cases:my_cases")).content.decode()
+    assert "ALICE-1" in body and "BOB-1" in body
 
 
 def test_live_search_swaps_rows_partial(client, alice, org):
@@ -34,7 +63,10 @@ def test_live_search_swaps_rows_partial(client, alice, org):
     CaseFactory(unit=org["a"], case_number="ANNAT-2", client__ref="K-22222")
     client.force_login(alice)
     response = client.get(
-        reverse("cases:my_cases"), {"q": "1111"}, HTTP_HX_TARGET="case-rows", **HX
+        reverse("cases:my_cases"),
+        {"q": "1111", "vem": "enheten"},
+        HTTP_HX_TARGET="case-rows",
+        **HX,
     )
     body = response.content.decode()
     assert "<html" not in body and 'id="case-rows"' in body
@@ -52,19 +84,27 @@ def test_my_cases_query_count_does_not_grow_with_rows(
         )
     client.force_login(alice)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("cases:my_cases"))
+        response = client.get(reverse("cases:my_cases"), {"status": "alla"})
     assert response.content.decode().count("Avslut (Arbete)") == 40
     with django_assert_max_num_queries(10):
-        client.get(reverse("cases:my_cases"), {"q": "A"}, HTTP_HX_TARGET="case-rows", **HX)
+        client.get(
+            reverse("cases:my_cases"),
+            {"q": "A", "status": "avslutade"},
+            HTTP_HX_TARGET="case-rows",
+            **HX,
+        )
 
 
 def test_my_cases_paginates(client, alice, org):
     for _ in range(55):
         CaseFactory(unit=org["a"])
     client.force_login(alice)
-    body = client.get(reverse("cases:my_cases")).content.decode()
+    unit = {"vem": "enheten"}
+    body = client.get(reverse("cases:my_cases"), unit).content.decode()
     assert "Sida 1 av 2" in body
-    assert client.get(reverse("cases:my_cases"), {"page": 2}).content.decode().count("<tr>") == 6
+    assert "vem=enheten" in body.split("Sida 1 av 2")[1]  # the filter stays in the page links
+    page_2 = client.get(reverse("cases:my_cases"), {**unit, "page": 2}).content.decode()
+    assert page_2.count("<tr>") == 6
 
 
 @pytest.mark.parametrize("name", ["case_detail", "log_exit", "log_event"])

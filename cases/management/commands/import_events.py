@@ -56,6 +56,13 @@ class Command(BaseCommand):
             f"{result.rows} rader: {result.new} nya, {result.changed} ändrade, "
             f"{result.unchanged} oförändrade"
         )
+        if result.skipped:
+            summary += f", {result.skipped} överhoppade (återkallade i EOR)"
+            for line, event_id in result.skipped_rows:
+                self.stderr.write(
+                    f"{file}: rad {line}: event_id {event_id!r} är återkallat i EOR och "
+                    "importeras inte igen."
+                )
         if dry_run:
             self.stdout.write(f"Provkörning, ingenting skrevs. {summary}.")
         else:
