@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 preset=${1:-national}
 py=.venv/bin/python
 
+# A fresh machine: PostgreSQL, Redis (scripts/services.sh checks those too) and /usr/bin/time.
+scripts/ensure-packages.sh postgresql redis time
+
 eval "$(scripts/services.sh start)"
 trap 'scripts/services.sh stop "$EOR_SERVICES_DIR"' EXIT
 export DEBUG=false SECRET_KEY=benchmark-only-key-not-for-any-deployment-0123456789
