@@ -41,3 +41,6 @@ worker_class = "gthread"
 threads = _int("GUNICORN_THREADS", 2)
 keepalive = 30
 accesslog = "-"
+# gunicorn 27's control socket ($HOME/.gunicorn/gunicorn.ctl) would be shared by two instances
+# on one host (prod-check runs two) and EOR does not use it. Older gunicorns ignore the name.
+control_socket_disable = True
