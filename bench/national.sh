@@ -33,6 +33,8 @@ $py -m bench.rollup --json
 $py -m bench.pages --json
 $py -m bench.incremental --json
 $py -m bench.http_exits --json
+# The exit against its floor in one run (issue 16): exit ÷ floor, p95 at half the floor's rate.
+$py -m bench.http_exits --floor --json
 $py -m bench.import_throughput --json
 # pandas holds every event of its scope in memory: the 30 largest organisations.
 $py -m bench.pandas_vs_sql --organisations 30 --json
