@@ -23,6 +23,8 @@ for name in "${wanted[@]}"; do
         chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
         gettext) command -v xgettext >/dev/null || missing+=(gettext) ;;
         node)
+            # The OIDC test's provider (package.json) needs Node.js 20+: Debian 12's own
+            # nodejs is 18, so a machine needs a newer one in its apt sources (this one has).
             command -v node >/dev/null || missing+=(nodejs)
             command -v npm >/dev/null || missing+=(npm)
             ;;

@@ -32,7 +32,14 @@ _missing_note: list[str] = []
 def _node_missing() -> str | None:
     missing = [name for name in ("node", "npm") if shutil.which(name) is None]
     if not missing:
-        return None
+        # oidc-provider 9 (package.json) needs Node.js 20 or newer; Debian 12's own is 18.
+        version = subprocess.run(
+            ["node", "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        major = version.lstrip("v").split(".")[0]
+        if major.isdigit() and int(major) >= 20:
+            return None
+        return f"node {version or '?'} is too old: the OpenID Connect provider needs Node.js 20+."
     return (
         f"{' and '.join(missing)} missing: the OpenID Connect sign-in test runs a real provider "
         "on Node.js (`sudo apt-get install nodejs npm`, or scripts/ensure-packages.sh node)."
