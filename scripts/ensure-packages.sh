@@ -15,6 +15,7 @@ wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(postgresql redis nginx chromium gettext node openssl time)
 
 missing=()
+want_npm=0
 for name in "${wanted[@]}"; do
     case "$name" in
         postgresql) [ -x "$PG_BIN/initdb" ] || missing+=(postgresql) ;;
@@ -26,27 +27,35 @@ for name in "${wanted[@]}"; do
             # The OIDC test's provider (package.json) needs Node.js 20+: Debian 12's own
             # nodejs is 18, so a machine needs a newer one in its apt sources (this one has).
             command -v node >/dev/null || missing+=(nodejs)
-            command -v npm >/dev/null || missing+=(npm)
+            want_npm=1  # after nodejs: NodeSource's nodejs brings npm, Debian's does not
             ;;
         openssl) command -v openssl >/dev/null || missing+=(openssl) ;;
         time) [ -x /usr/bin/time ] || missing+=(time) ;;  # bench/national.sh's timings
         *) echo "ensure-packages: unknown name $name" >&2; exit 2 ;;
     esac
 done
-[ ${#missing[@]} -gt 0 ] || exit 0
+if [ ${#missing[@]} -eq 0 ] && { [ $want_npm = 0 ] || command -v npm >/dev/null; }; then
+    exit 0
+fi
 
 sudo=()
 if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null || {
-        echo "ensure-packages: missing ${missing[*]}; run as root or install them" >&2
+        echo "ensure-packages: missing ${missing[*]:-npm}; run as root or install them" >&2
         exit 1
     }
     sudo=(sudo)
 fi
-echo "== installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq >&2
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}" >&2
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ $want_npm = 1 ] && ! command -v npm >/dev/null; then
+    echo "== installing npm" >&2
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
 # Debian's nginx package starts a system-wide nginx on port 80; the scripts run their own.
 if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
     "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
