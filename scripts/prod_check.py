@@ -287,7 +287,14 @@ def main() -> int:
             if process.poll() is not None or time.monotonic() > deadline:
                 fail("gunicorn A did not start again")
             time.sleep(0.1)
-        time.sleep(2.5)  # nginx's fail_timeout for A (prod-check.sh)
+        # nginx takes A back once its fail_timeout (2 s) has passed: until A's log shows a
+        # request that came through nginx, keep asking for the start page.
+        deadline = time.monotonic() + 30
+        while b'"GET / ' not in web_a_log.read_bytes()[restarted_at_size:]:
+            if time.monotonic() > deadline:
+                fail("nginx sent nothing to gunicorn A within 30 s of its restart")
+            browser.retrying("GET", "/")
+            time.sleep(0.2)
         print(f"   gunicorn A started again after {done} exits", flush=True)
         items = list(enumerate(case_ids))[2 * third :]
         for future in [pool.submit(log_exit, item) for item in items]:
