@@ -20,5 +20,5 @@ RUN pip install . \
 USER eor
 EXPOSE 8000
 # Workers, threads, port and access log: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
-ENTRYPOINT ["scripts/entrypoint.sh"]
+ENTRYPOINT ["/app/scripts/entrypoint.sh"]
 CMD ["web"]
