@@ -1,5 +1,7 @@
-# EOR production image: the Django app, its Celery worker and beat all run from this image
-# (docker-compose.yml picks the command). Static files are collected at build time and
+# EOR production image: the Django app, its Celery workers and beat all run from this image
+# through scripts/entrypoint.sh (docker-compose.yml picks the role: release, web, worker,
+# worker-integrations, beat). `make prod-check` runs the same script on the host, behind
+# nginx with TLS, so the commands that are tested are the ones that ship. Static files are collected at build time and
 # served by whitenoise, so gunicorn needs no separate web server for them.
 FROM python:3.11-slim
 
@@ -18,4 +20,5 @@ RUN pip install . \
 USER eor
 EXPOSE 8000
 # Workers, threads, port and access log: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
-CMD ["gunicorn"]
+ENTRYPOINT ["/app/scripts/entrypoint.sh"]
+CMD ["web"]

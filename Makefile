@@ -6,7 +6,7 @@ PORT ?= 8000
 # Demo settings for `make run` only; real deployments set their own (see .env.example).
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help venv run migrate demo test lint format check-migrations pytest ci clean bench-smoke messages
+.PHONY: help venv run migrate demo test lint format check-migrations pytest ci clean bench-smoke messages prod-check oidc-provider
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,6 +57,16 @@ test: lint check-migrations pytest ## lint, migration check and the whole suite
 
 bench-smoke: venv ## every benchmark once on tiny data (needs PostgreSQL + Redis; BENCHMARKS.md)
 	$(BIN)/python -m bench.smoke
+
+prod-check: venv ## two gunicorns behind nginx (TLS), Celery, PostgreSQL, Redis: exits survive a crash (scripts/prod-check.sh)
+	scripts/prod-check.sh
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+OIDC_PORT ?= 8400
+oidc-provider: node_modules/.package-lock.json ## a test OpenID Connect provider on 127.0.0.1:$(OIDC_PORT) for `make run` (README: OpenID Connect)
+	node scripts/oidc-provider.mjs --port $(OIDC_PORT) --client-id eor --client-secret $${OIDC_RP_CLIENT_SECRET:-local-test-secret} --redirect-uri http://127.0.0.1:$(PORT)/logg/oidc/callback/
 
 ci: ## what CI runs: the suite on throwaway PostgreSQL + Redis, then on SQLite (.ci/run)
 	.ci/run

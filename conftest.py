@@ -17,7 +17,11 @@ import pytest
 from trelleborg.vocabulary import Role
 
 # The browser fixtures (Playwright + Chromium) and the real Celery worker (tests/plugins/).
-pytest_plugins = ["tests.plugins.browser", "tests.plugins.celery_worker"]
+pytest_plugins = [
+    "tests.plugins.browser",
+    "tests.plugins.celery_worker",
+    "tests.plugins.oidc_provider",  # a real OpenID Connect provider (Node.js)
+]
 
 REAL_REDIS = bool(os.environ.get("REDIS_URL"))
 REAL_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))

@@ -6,6 +6,8 @@ what is deployed. Sized for the machine from the environment:
 
     WEB_CONCURRENCY   worker processes (default: 2 × CPU cores + 1, 5 on two cores)
     GUNICORN_THREADS  threads per worker (default 2)
+    GUNICORN_BIND     address to listen on (default 0.0.0.0:8000; `make prod-check` runs two
+                      instances on two loopback ports behind nginx)
 
 An exit POST is CPU-bound Python with a dozen short database round trips: a few processes
 per core keep the cores busy while some wait on PostgreSQL, and two threads each let a
@@ -33,9 +35,12 @@ def _int(name: str, default: int) -> int:
 
 
 wsgi_app = "trelleborg.wsgi:application"
-bind = "0.0.0.0:8000"
+bind = os.environ.get("GUNICORN_BIND", "").strip() or "0.0.0.0:8000"
 workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
 worker_class = "gthread"
 threads = _int("GUNICORN_THREADS", 2)
 keepalive = 30
 accesslog = "-"
+# gunicorn 27's control socket ($HOME/.gunicorn/gunicorn.ctl) would be shared by two instances
+# on one host (prod-check runs two) and EOR does not use it. Older gunicorns ignore the name.
+control_socket_disable = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -53,6 +54,15 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
     return OIDCAuthenticationRequestView.as_view()(request)
 
 
+class CallbackView(OIDCAuthenticationCallbackView):
+    @property
+    def failure_url(self) -> str:
+        # mozilla-django-oidc redirects to LOGIN_REDIRECT_URL_FAILURE as given; settings name
+        # a URL pattern ("login"), which unresolved became a relative redirect to a 404 page
+        # (found by tests/browser/test_oidc_signin.py, a refused deactivated account).
+        return resolve_url(super().failure_url)
+
+
 def oidc_callback(request: HttpRequest) -> HttpResponse:
     _enabled()
-    return OIDCAuthenticationCallbackView.as_view()(request)
+    return CallbackView.as_view()(request)

@@ -22,6 +22,11 @@ queues one coalesced task on Redis (no worker runs unless --worker: the figures 
 web tier's; with --worker a Celery worker shares the two cores).
 
 Target (issue 7): ≥ 150 req/s sustained, p95 ≤ 100 ms, 0 errors.
+
+`--floor` (issue 16) measures the exit against a floor in the same run instead: gunicorn runs
+bench/floor_wsgi.py (the deployment's settings plus one benchmark-only URL, `bench/floor/`: a login-required, CSRF-checked POST that inserts one row), and the phases are
+the floor's saturation, the exit's saturation, then exits paced at half the floor's sustained
+rate. Targets: exit ÷ floor sustained ≥ 0.7×, p95 at half the floor's rate ≤ 100 ms.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ def deployment_settings() -> str:
     )
 
 
-def start_gunicorn(port: int, extra: str) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(port: int, extra: str, app: str = "") -> tuple[subprocess.Popen, str]:
     env = {**os.environ, **{k: v for k, v in common.BENCH_ENV.items() if k not in os.environ}}
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -71,7 +76,10 @@ def start_gunicorn(port: int, extra: str) -> tuple[subprocess.Popen, str]:
         prefix="eor-bench-gunicorn-", suffix=".log", delete=False
     )
     # gunicorn reads gunicorn.conf.py from its working directory (the project root).
+    # An app on the command line (the floor's) replaces gunicorn.conf.py's wsgi_app only.
     args = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *shlex.split(extra)]
+    if app:
+        args.append(app)
     process = subprocess.Popen(args, cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
@@ -123,8 +131,9 @@ def sessions_and_cases(users: int, cases_per_user: int) -> list[tuple[str, list[
 
 
 class Load:
-    def __init__(self, port: int, jobs: list[tuple[str, int]], today: str):
+    def __init__(self, port: int, jobs: list[tuple[str, int]], today: str, path: str = ""):
         self.port = port
+        self.path = path  # every POST to this path (the floor) instead of the case's exit form
         self.jobs = jobs
         self.body = urlencode({"reason": "work", "occurred_on": today, "confirm": "on"})
         self.lock = threading.Lock()
@@ -141,7 +150,7 @@ class Load:
 
         conn.request(
             "POST",
-            f"/arenden/{case}/avslut/",
+            self.path or f"/arenden/{case}/avslut/",
             body=self.body,
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
@@ -224,6 +233,11 @@ def main() -> None:
         help="gunicorn arguments on top of gunicorn.conf.py (default: none, as deployed)",
     )
     args_parser.add_argument("--worker", action="store_true", help="also run a Celery worker")
+    args_parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="measure against the floor (bench/floor_urls.py) in the same run (issue 16)",
+    )
     args = args_parser.parse_args()
     common.setup_django()
     from trelleborg.months import today
@@ -236,7 +250,9 @@ def main() -> None:
     if not jobs:
         raise SystemExit("no open cases with a caseworker: run generate_synthetic first")
     port = free_port()
-    server, log_name = start_gunicorn(port, args.gunicorn)
+    server, log_name = start_gunicorn(
+        port, args.gunicorn, "bench.floor_wsgi:application" if args.floor else ""
+    )
     celery = None
     try:
         if args.worker:
@@ -245,12 +261,31 @@ def main() -> None:
             celery, _node, _log = start_worker()
         load = Load(port, jobs, today().isoformat())
         load.run(threads=4, seconds=2, rate=None, max_requests=50)  # warm-up
-        paced = load.run(
-            threads=args.concurrency, seconds=seconds, rate=rate, max_requests=max_requests
-        )
-        saturated = load.run(
-            threads=args.concurrency, seconds=seconds, rate=None, max_requests=max_requests
-        )
+        if args.floor:
+            from bench.floor_urls import FLOOR_PATH
+
+            floor_load = Load(port, jobs, today().isoformat(), path="/" + FLOOR_PATH)
+            floor_load.run(threads=4, seconds=2, rate=None, max_requests=50)  # warm-up
+            floor = floor_load.run(
+                threads=args.concurrency, seconds=seconds, rate=None, max_requests=max_requests
+            )
+            saturated = load.run(
+                threads=args.concurrency, seconds=seconds, rate=None, max_requests=max_requests
+            )
+            rate = round(floor["requests_per_second"] / 2, 1)
+            paced = load.run(
+                threads=args.concurrency,
+                seconds=seconds,
+                rate=rate,
+                max_requests=int(rate * seconds * 2) + 100,
+            )
+        else:
+            paced = load.run(
+                threads=args.concurrency, seconds=seconds, rate=rate, max_requests=max_requests
+            )
+            saturated = load.run(
+                threads=args.concurrency, seconds=seconds, rate=None, max_requests=max_requests
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -277,6 +312,19 @@ def main() -> None:
         ),
         "saturation:errors==0": "met" if saturated["error_count"] == 0 else "missed",
     }
+    if args.floor:
+        ratio = saturated["requests_per_second"] / max(floor["requests_per_second"], 0.1)
+        figures["floor"] = {"threads": args.concurrency, **floor}
+        figures["exit_over_floor"] = round(ratio, 3)
+        targets = {
+            "exit÷floor sustained>=0.7": common.verdict(ratio, 0.7, higher_is_better=True),
+            "paced at half the floor: p95<=100ms": common.verdict(paced["p95_ms"], 100),
+            "errors==0": "met"
+            if paced["error_count"] + saturated["error_count"] + floor["error_count"] == 0
+            else "missed",
+        }
+        common.report("http_exits_floor", figures, write_json=args.json, targets=targets)
+        return
     common.report("http_exits", figures, write_json=args.json, targets=targets)
 
 

@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 preset=${1:-national}
 py=.venv/bin/python
 
+# A fresh machine: PostgreSQL, Redis (scripts/services.sh checks those too) and /usr/bin/time.
+scripts/ensure-packages.sh postgresql redis time
+
 eval "$(scripts/services.sh start)"
 trap 'scripts/services.sh stop "$EOR_SERVICES_DIR"' EXIT
 export DEBUG=false SECRET_KEY=benchmark-only-key-not-for-any-deployment-0123456789
@@ -30,6 +33,8 @@ $py -m bench.rollup --json
 $py -m bench.pages --json
 $py -m bench.incremental --json
 $py -m bench.http_exits --json
+# The exit against its floor in one run (issue 16): exit ÷ floor, p95 at half the floor's rate.
+$py -m bench.http_exits --floor --json
 $py -m bench.import_throughput --json
 # pandas holds every event of its scope in memory: the 30 largest organisations.
 $py -m bench.pandas_vs_sql --organisations 30 --json

@@ -25,6 +25,7 @@ BENCHMARKS = [
     ["bench.pandas_vs_sql"],
     ["bench.incremental"],
     ["bench.http_exits"],
+    ["bench.http_exits", "--floor"],
 ]
 
 

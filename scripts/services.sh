@@ -21,6 +21,8 @@ as_pg() {
 
 start() {
     local dir pg_port redis_port
+    # A fresh machine has neither: install them (quietly; stdout is the caller's `eval`).
+    "$(dirname "$0")/ensure-packages.sh" postgresql redis >&2
     dir=$(mktemp -d "${TMPDIR:-/tmp}/eor-services.XXXXXX")
     chmod 755 "$dir"
     mkdir -p "$dir/pg" "$dir/run"

@@ -108,3 +108,12 @@ def test_half_configured_oidc_refuses_to_start():
     )
     assert result.returncode != 0
     assert "OIDC_RP_CLIENT_SECRET" in result.stderr
+
+
+def test_a_refused_callback_lands_on_the_sign_in_page_not_a_404(client, oidc_on):
+    # settings.py names the failure page by URL name; mozilla-django-oidc redirects to the
+    # setting as given, which made "login" a relative redirect to /logg/oidc/callback/login.
+    oidc_on.LOGIN_REDIRECT_URL_FAILURE = "login"
+    response = client.get(reverse("audit:oidc_callback"), {"error": "access_denied"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")

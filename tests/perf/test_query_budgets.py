@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from bench import synthetic
 from bench.pages import pick_users
-from cases import synthetic
 from reports.compute import recompute
 from trelleborg.months import current_month, format_month
 

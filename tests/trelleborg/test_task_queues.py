@@ -26,10 +26,13 @@ def test_integrations_tasks_do_not_share_the_dashboard_refresh_queue():
 
 
 def test_docker_compose_runs_a_worker_for_every_queue():
+    # Each service names a role of scripts/entrypoint.sh, which holds the commands.
     compose = (ROOT / "docker-compose.yml").read_text()
+    entrypoint = (ROOT / "scripts" / "entrypoint.sh").read_text()
+    roles = dict(re.findall(r"^    ([a-z-]+)\)\n(.*?);;", entrypoint, flags=re.M | re.S))
     consumed = set()
-    for command in re.findall(r'command: \[("celery".*?)\]', compose):
-        args = [a.strip().strip('"') for a in command.split(",")]
+    for role in re.findall(r'command: \["([a-z-]+)"\]', compose):
+        args = roles.get(role, "").split()
         if "worker" in args:
             consumed.update(args[args.index("-Q") + 1].split(","))
     import integrations.tasks  # noqa: F401

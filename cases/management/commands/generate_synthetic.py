@@ -1,5 +1,5 @@
 """`python manage.py generate_synthetic --preset tiny|trelleborg|city|national [--seed N]
-[--months 36] [--end YYYY-MM] [--password P] [--replace]`: benchmark data (cases/synthetic.py).
+[--months 36] [--end YYYY-MM] [--password P] [--replace]`: benchmark data (bench/synthetic.py).
 
 Deterministic for a seed and end month. Refuses to touch a database that already holds
 organisations, people or events unless --replace (which removes them first).
@@ -11,7 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import synthetic
+from bench import synthetic
 from trelleborg.months import parse_month
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
-from cases import synthetic
+from bench import synthetic
 from cases.models import Case, CaseEvent, Client
 from cases.validators import looks_like_personal_number
 from goals.models import GroupDecision, IndividualTarget, Membership, NamedClient, Unit, YearGoal

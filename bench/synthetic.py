@@ -41,6 +41,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cases.models import Case, CaseEvent, CaseEventHistory, Client
 from goals.demo import FIRST_NAMES, LAST_NAMES, username_for
 from goals.models import (
     GroupDecision,
@@ -53,8 +54,6 @@ from goals.models import (
 )
 from trelleborg.months import add_months, current_month, month_end, today
 from trelleborg.vocabulary import DecisionMode, EventType, ExitReason, Program, Role, Source
-
-from .models import Case, CaseEvent, CaseEventHistory, Client
 
 
 @dataclass(frozen=True)
