@@ -13,7 +13,7 @@ from trelleborg.months import month_of
 from trelleborg.vocabulary import DecisionMode, EventType, Source
 
 from . import services
-from .models import Case, CaseEvent, CaseEventHistory, Client
+from .models import Case, CaseEvent, CaseEventHistory, Client, WithdrawnEvent
 from .signals import announce_events_changed
 
 
@@ -146,3 +146,26 @@ class CaseEventAdmin(ReadLoggedAdmin, admin.ModelAdmin):
         announce_events_changed(
             unit_ids={u for u, _d in touched}, months={month_of(d) for _u, d in touched}
         )
+
+
+@admin.register(WithdrawnEvent)
+class WithdrawnEventAdmin(ReadLoggedAdmin, admin.ModelAdmin):
+    """Withdrawn exits, read-only: the row is the record of a withdrawal (who, when, why,
+    what the event was). Changing or deleting it would rewrite that record, and deleting it
+    would also let a re-import bring the withdrawn event back."""
+
+    list_display = ["event_id", "case", "unit", "event_type", "occurred_on", "withdrawn_by",
+                    "withdrawn_at"]  # fmt: skip
+    list_filter = ["event_type", "source"]
+    search_fields = ["event_id", "case__case_number", "case__client__ref"]
+    list_select_related = ["case", "unit", "withdrawn_by"]
+    date_hierarchy = "withdrawn_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

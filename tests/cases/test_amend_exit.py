@@ -177,3 +177,21 @@ def test_a_second_withdrawal_of_the_same_exit_is_refused_not_an_error(alice, mar
     with pytest.raises(ValidationError, match="redan återkallat"):
         services.exit_withdraw(event=stale, reason="Fel klient", by=alice)
     assert WithdrawnEvent.objects.count() == 1
+
+
+def test_withdrawals_are_listed_read_only_in_the_admin(client, ada, maria, logged):
+    services.exit_withdraw(event=logged, reason="Fel klient vald", by=maria)
+    withdrawn = WithdrawnEvent.objects.get()
+    client.force_login(ada)
+    listing = client.get(reverse("admin:cases_withdrawnevent_changelist"))
+    assert listing.status_code == 200
+    assert withdrawn.event_id in listing.content.decode()
+    page = client.get(reverse("admin:cases_withdrawnevent_change", args=[withdrawn.pk]))
+    assert page.status_code == 200
+    assert "Fel klient vald" in page.content.decode()
+    # The record of a withdrawal cannot be rewritten or removed (that would let a
+    # re-import bring the event back).
+    assert client.get(reverse("admin:cases_withdrawnevent_add")).status_code == 403
+    delete = reverse("admin:cases_withdrawnevent_delete", args=[withdrawn.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert WithdrawnEvent.objects.filter(pk=withdrawn.pk).exists()
