@@ -15,14 +15,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trelleborg import months
 from trelleborg.vocabulary import Role
 
-from . import access, hooks
+from . import access, hooks, signals
 from .models import (
     CycleChange,
     GroupDecision,
@@ -30,6 +30,7 @@ from .models import (
     IndividualTarget,
     ManualValue,
     Membership,
+    MonthCorrection,
     MonthFollowUp,
     NamedClient,
     ReminderSent,
@@ -430,24 +431,104 @@ def followup_close(*, unit: Unit, month: dt.date, by) -> MonthFollowUp:
     followup.closed_at, followup.closed_by = timezone.now(), by
     followup.save(update_fields=["closed_at", "closed_by"])
     CycleChange.objects.create(unit=unit, month=month, kind=CycleChange.Kind.CLOSE, changed_by=by)
+    # `reports` keeps the figures as they stand now (the snapshot) in this transaction.
+    signals.month_closed.send(sender=MonthFollowUp, follow_up=followup)
     return followup
 
 
-def followup_mark_restated(
-    *, unit_ids: Iterable[int], months: Iterable[dt.date], ancestors_included: bool = False
-) -> int:
-    """Mark closed months of these units, and of the units above them (whose figures pool
-    theirs), as restated. `reports` calls this when events change in a closed month, with
-    `ancestors_included=True` when `unit_ids` already holds every unit above (no query for
-    them then)."""
-    closed = MonthFollowUp.objects.filter(
-        month__in=list(months), closed_at__isnull=False, restated=False
+# --- Corrections to closed months ----------------------------------------------------------
+#
+# DESIGN.md "The monthly cycle" 4: any later change to events dated in a closed month, by any
+# path (page, import, API, admin), is a correction. `cases` (which may import goals) calls
+# these from every write path, inside its transaction: one MonthCorrection per closed
+# follow-up the change reaches (the unit named on the event and every unit above it, whose
+# figures pool it), and only then is the month restated.
+
+
+def _units_with_ancestors(unit_ids: Iterable[int]) -> dict[int, list[str]]:
+    """unit id -> codes of the unit and every unit above it."""
+    return {
+        pk: [*path.strip("/").split("/")]
+        for pk, path in Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path")
+    }
+
+
+def closed_followups(*, pairs: Iterable[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], list]:
+    """For (unit id, month) pairs: the closed follow-ups of that month of the unit and of the
+    units above it, keyed by the pair (pairs reaching none are absent). Two queries."""
+    pairs = {(unit_id, month.replace(day=1)) for unit_id, month in pairs}
+    if not pairs:
+        return {}
+    codes = _units_with_ancestors(u for u, _m in pairs)
+    all_codes = {code for chain in codes.values() for code in chain}
+    closed: dict[tuple[str, dt.date], MonthFollowUp] = {
+        (f.unit.code, f.month): f
+        for f in MonthFollowUp.objects.filter(
+            closed_at__isnull=False,
+            month__in={m for _u, m in pairs},
+            unit__code__in=all_codes,
+        ).select_related("unit")
+    }
+    if not closed:
+        return {}
+    out: dict[tuple[int, dt.date], list] = {}
+    for unit_id, month in pairs:
+        found = [closed[(c, month)] for c in codes.get(unit_id, []) if (c, month) in closed]
+        if found:
+            out[(unit_id, month)] = found
+    return out
+
+
+def closed_followups_of(*, unit_id: int, month: dt.date) -> list[MonthFollowUp]:
+    """The closed follow-ups of `month` of the unit and of the units above it: the months a
+    change to an event of `unit_id` dated in `month` corrects. One query."""
+    return list(
+        MonthFollowUp.objects.filter(closed_at__isnull=False, month=month.replace(day=1)).filter(
+            Exists(Unit.objects.filter(pk=unit_id, path__startswith=OuterRef("unit__path")))
+        )
     )
-    if ancestors_included:
-        return closed.filter(unit_id__in=list(unit_ids)).update(restated=True)
-    units = list(Unit.objects.filter(pk__in=list(unit_ids)))
-    codes = {code for unit in units for code in [*unit.ancestor_codes(), unit.code]}
-    return closed.filter(unit__code__in=codes).update(restated=True)
+
+
+def corrections_record(
+    *,
+    changes: Iterable[tuple[int, dt.date, str]],
+    by=None,
+    source: str,
+    reason: str = "",
+    reached: dict[tuple[int, dt.date], list[MonthFollowUp]] | None = None,
+) -> list[MonthCorrection]:
+    """Record changes to events as corrections of the closed months they reach.
+
+    `changes`: (unit id named on the event, the event's date or month, a short description
+    that names no client). Each closed follow-up reached gets one MonthCorrection per
+    change and is marked restated. Months that are not closed are no corrections: nothing
+    is written for them. `reached`: what `closed_followups` answered for these changes, when
+    the caller asked already. Returns the corrections written."""
+    changes = [(u, d.replace(day=1), text) for u, d, text in changes]
+    if reached is None:
+        reached = closed_followups(pairs=[(u, m) for u, m, _t in changes])
+    if not reached:
+        return []
+    now = timezone.now()
+    rows = [
+        MonthCorrection(
+            unit_id=follow_up.unit_id,
+            month=month,
+            event_unit_id=unit_id,
+            corrected_at=now,
+            corrected_by=by if getattr(by, "pk", None) else None,
+            source=source[:200],
+            reason=reason.strip(),
+            description=text[:500],
+        )
+        for unit_id, month, text in changes
+        for follow_up in reached.get((unit_id, month), [])
+    ]
+    MonthCorrection.objects.bulk_create(rows)
+    MonthFollowUp.objects.filter(
+        pk__in={f.pk for found in reached.values() for f in found}, restated=False
+    ).update(restated=True)
+    return rows
 
 
 # --- Year goals and manual values -----------------------------------------------------------

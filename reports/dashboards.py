@@ -32,7 +32,7 @@ from trelleborg.months import (
 )
 from trelleborg.vocabulary import Role
 
-from . import charts, figures, selectors
+from . import charts, figures, selectors, snapshots
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -302,6 +302,7 @@ class OverviewRow:
     lead_median: float | None
     lead_p90: float | None
     lead_masked: bool
+    restatement: object = None  # reports.snapshots.Restatement of a restated month
 
 
 @login_required
@@ -332,6 +333,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     exits_indicator = exit_indicators[0]
     units = _overview_scope(reach, top)
     rows = _overview_rows(request.user, units, top, exits_indicator, lead, month)
+    # Restated months carry what changed since closing (reports/snapshots.py).
+    restated = snapshots.restated_units(units, month)
+    for row in rows:
+        row.restatement = restated.get(row.unit.pk)
     first = month.replace(month=1)
     context = {
         "rows": rows,
