@@ -545,13 +545,22 @@ def year_goal_save(
     target: Decimal | None = None,
     baseline_year: int | None = None,
     factor: Decimal | None = None,
+    baseline_value: Decimal | None = None,
+    baseline_source: str = "",
     by,
 ) -> YearGoal:
     """Set a unit's goal for an indicator and year: an absolute `target`, or `factor` ×
-    the value of `baseline_year` (exactly one of the two)."""
+    the value of `baseline_year` (exactly one of the two).
+
+    A relative goal on a baseline year without data in EOR is refused (it would be a goal
+    of 0) unless `baseline_value` is entered by hand with its `baseline_source` (figures
+    from an earlier case system). Managers set their units' goals; leadership the goals of
+    the administration (the root units it reaches): access.year_goal_units."""
     _require(
-        access.managed_units(by).filter(pk=unit.pk).exists(), _("Du är inte chef för enheten.")
+        access.year_goal_units(by).filter(pk=unit.pk).exists(),
+        _("Du får inte sätta årsmål för enheten."),
     )
+    baseline_source = (baseline_source or "").strip()
     errors: dict[str, list[str]] = {}
     if not 2000 <= year <= 2100:
         errors["year"] = [_("Året måste ligga mellan 2000 och 2100.")]
@@ -566,6 +575,28 @@ def year_goal_save(
             errors["baseline_year"] = [_("Basåret måste vara ett tidigare år (från 1990).")]
         if factor is None or not 0 < factor <= MAX_FACTOR:
             errors["factor"] = [_("Faktorn måste vara större än 0 och högst 100.")]
+        if baseline_value is not None:
+            if not 0 < baseline_value <= MAX_GOAL_TARGET:
+                errors["baseline_value"] = [
+                    _("Basvärdet måste vara större än 0 och högst 1 000 000.")
+                ]
+            if not baseline_source:
+                errors["baseline_source"] = [
+                    _("Ange varifrån basvärdet kommer (t.ex. ett tidigare ärendesystem).")
+                ]
+        elif "baseline_year" not in errors and (
+            hooks.baseline_has_data(unit, indicator, baseline_year) is False
+        ):
+            errors["baseline_year"] = [
+                _(
+                    "Basåret %(year)s har inga data för indikatorn i EOR: målet skulle bli 0. "
+                    "Ange basvärdet för hand med dess källa (t.ex. siffror ur ett tidigare "
+                    "ärendesystem), eller välj ett annat basår."
+                )
+                % {"year": baseline_year}
+            ]
+    if absolute:
+        baseline_value, baseline_source = None, ""
     if not indicator.active:
         errors["indicator"] = [_("Indikatorn används inte längre.")]
     if errors:
@@ -578,6 +609,8 @@ def year_goal_save(
             "target": target,
             "baseline_year": baseline_year,
             "factor": factor,
+            "baseline_value": baseline_value,
+            "baseline_source": baseline_source if baseline_value is not None else "",
             "set_by": by,
             "updated_at": timezone.now(),
         },

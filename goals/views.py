@@ -25,6 +25,7 @@ from .access import (
     managed_units,
     membership_units,
     visible_units,
+    year_goal_units,
 )
 from .forms import (
     DecisionForm,
@@ -431,14 +432,17 @@ def followup_close(request: HttpRequest, unit_code: str, month: dt.date) -> Http
 
 @login_required
 def year_goals_start(request: HttpRequest) -> HttpResponse:
-    unit = _first_unit(managed_units(request.user), "year goals")
+    unit = _first_unit(year_goal_units(request.user), "year goals")
     return redirect("goals:year_goals", unit_code=unit.code, year=months.today().year)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def year_goals(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
-    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
+    # Managers: their units; leadership: the administration (root) it reaches. 404 else.
+    unit = year_goal_units(request.user).filter(code=unit_code).first()
+    if unit is None:
+        raise Http404("No such unit")
     if not 2000 <= year <= 2100:
         raise Http404("year out of range")
     if request.method == "POST":
@@ -453,6 +457,8 @@ def year_goals(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
                     target=data["target"],
                     baseline_year=data["baseline_year"],
                     factor=data["factor"],
+                    baseline_value=data.get("baseline_value"),
+                    baseline_source=data.get("baseline_source", ""),
                     by=request.user,
                 )
             except ValidationError as error:
@@ -468,7 +474,8 @@ def year_goals(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
         "year": year,
         "goals": goals,
         "form": form,
-        "units": managed_units(request.user),
+        "units": year_goal_units(request.user),
+        "can_manage": managed_units(request.user).filter(pk=unit.pk).exists(),
         "current_month_str": months.format_month(months.current_month()),
     }
     return render(request, "goals/year_goals.html", context)

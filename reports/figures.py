@@ -216,13 +216,21 @@ def year_goals(units: Sequence[Unit], indicator: Indicator, year: int) -> dict[i
     }
 
 
+def entered_baseline(goal: YearGoal, computed: float | None) -> float | None:
+    """The baseline value a relative goal uses: the one entered by hand (with its source,
+    for a baseline year without data in EOR) when there is one, else the computed one."""
+    if goal.baseline_value is not None:
+        return float(goal.baseline_value)
+    return computed
+
+
 def exits_goal(goal: YearGoal | None, baseline_total: int | None) -> Goal | None:
     if goal is None:
         return None
     return Goal(
         target=goal_target(
             target=goal.target,
-            baseline_value=baseline_total,
+            baseline_value=entered_baseline(goal, baseline_total),
             factor=goal.factor,
         ),
         baseline_year=goal.baseline_year,
@@ -239,7 +247,11 @@ def lead_goal(goal: YearGoal | None, baseline_median: float | None = None) -> Go
     if goal is None:
         return None
     return Goal(
-        target=goal_target(target=goal.target, baseline_value=baseline_median, factor=goal.factor),
+        target=goal_target(
+            target=goal.target,
+            baseline_value=entered_baseline(goal, baseline_median),
+            factor=goal.factor,
+        ),
         baseline_year=goal.baseline_year,
         factor=float(goal.factor) if goal.factor is not None else None,
         absolute=goal.target is not None,
