@@ -657,9 +657,26 @@ def manual_value_save(
 # --- Reminders ------------------------------------------------------------------------------
 
 
+def eor_expected_units(unit_ids: Iterable[int], year: int) -> set[int]:
+    """Of these units, those where a group EOR is expected: units with caseworkers (the
+    groups that meet), and the levels that hold a year goal for `year`. A parent unit
+    without either decides no EOR, so nobody is asked for one. Two queries."""
+    unit_ids = set(unit_ids)
+    if not unit_ids:
+        return set()
+    with_caseworkers = Membership.objects.filter(
+        unit_id__in=unit_ids, role=Role.CASEWORKER, user__is_active=True
+    ).values_list("unit_id", flat=True)
+    with_goals = YearGoal.objects.filter(unit_id__in=unit_ids, year=year).values_list(
+        "unit_id", flat=True
+    )
+    return set(with_caseworkers) | set(with_goals)
+
+
 def todo_for(*, user, today: dt.date | None = None) -> list[dict]:
     """What `user` still has to do for next month: set their plan (caseworkers, per unit of
-    membership) and record the group EOR (managers, per managed unit of membership)."""
+    membership) and record the group EOR (managers, per managed unit of membership where an
+    EOR is expected: `eor_expected_units`)."""
     upcoming = months.add_months(months.month_of(today or months.today()), 1)
     memberships = list(
         Membership.objects.filter(
@@ -676,11 +693,14 @@ def todo_for(*, user, today: dt.date | None = None) -> list[dict]:
             month=upcoming, unit__in=[m.unit for m in memberships if m.role == Role.MANAGER]
         ).values_list("unit_id", flat=True)
     )
+    expected = eor_expected_units(
+        {m.unit_id for m in memberships if m.role == Role.MANAGER} - decided, upcoming.year
+    )
     todo = []
     for m in memberships:
         if m.role == Role.CASEWORKER and m.unit_id not in planned:
             todo.append({"kind": ReminderSent.Kind.PLAN, "unit": m.unit, "month": upcoming})
-        elif m.role == Role.MANAGER and m.unit_id not in decided:
+        elif m.role == Role.MANAGER and m.unit_id not in decided and m.unit_id in expected:
             todo.append({"kind": ReminderSent.Kind.DECISION, "unit": m.unit, "month": upcoming})
     return todo
 
