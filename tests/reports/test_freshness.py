@@ -148,3 +148,27 @@ def test_nightly_task_runs_eagerly_without_redis(org):
     assert rollup_nightly.delay().get() == 1
     assert exits_of(org["b"], D(2018, 3, 1)) == 1
     assert Indicator.objects.filter(code="avslut").exists()
+
+
+def test_figures_as_of_is_the_latest_refresh_of_the_rows_shown(
+    org, alice, time_machine, django_capture_on_commit_callbacks
+):
+    """ "Siffror per" after a new exit is counted: the time of that refresh, not of the first
+    rollup (January and February were not recomputed, nothing in them changed)."""
+    from reports.figures import freshness
+
+    recompute(trigger="command")
+    first = freshness([org["a"]], D(2018, 1, 1), D(2018, 3, 1)).as_of
+    time_machine.move_to(dt.datetime(2018, 3, 20, 11, 30, tzinfo=dt.UTC))
+    case = CaseFactory(unit=org["a"])
+    CaseEventFactory(case=case, event_type="application_received", occurred_on=D(2018, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        exit_log(case=case, reason="work", occurred_on=D(2018, 3, 12), by=alice)
+    after = freshness([org["a"]], D(2018, 1, 1), D(2018, 3, 1))
+    assert exits_of(org["a"], D(2018, 3, 1)) == 1 and not after.pending
+    assert first < after.as_of
+    assert after.as_of.replace(second=0, microsecond=0) == dt.datetime(
+        2018, 3, 20, 11, 30, tzinfo=dt.UTC
+    )
+    january = RefreshState.objects.get(unit=org["a"], month=D(2018, 1, 1)).computed_at
+    assert january == first  # untouched: the old code showed this time
