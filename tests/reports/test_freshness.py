@@ -157,6 +157,8 @@ def test_figures_as_of_is_the_latest_refresh_of_the_rows_shown(
     rollup (January and February were not recomputed, nothing in them changed)."""
     from reports.figures import freshness
 
+    early = CaseFactory(unit=org["a"])
+    CaseEventFactory(case=early, event_type="exit", reason="work", occurred_on=D(2018, 1, 9))
     recompute(trigger="command")
     first = freshness([org["a"]], D(2018, 1, 1), D(2018, 3, 1)).as_of
     time_machine.move_to(dt.datetime(2018, 3, 20, 11, 30, tzinfo=dt.UTC))
