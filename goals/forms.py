@@ -33,6 +33,13 @@ class NamedClientForm(PersonalNumberFormMixin, forms.Form):
     )
     carried_over = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    @property
+    def is_carried_over(self) -> bool:
+        """Whether the row came from last month's plan. A hidden boolean posts back as the
+        text "False", which a template reads as true: after a refused save every row said
+        "från förra månaden". Parsed as the field parses it."""
+        return bool(self.fields["carried_over"].to_python(self["carried_over"].value()))
+
     def clean(self):
         data = super().clean()
         ref, action = data.get("client_ref", "").strip(), data.get("planned_action", "").strip()
