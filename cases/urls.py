@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import partials, views
 
 app_name = "cases"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/avslut/", views.log_exit, name="log_exit"),
     path("<int:pk>/handelse/", views.log_event, name="log_event"),
+    # Partials goals' pages compose (cases/partials.py)
+    path(
+        "delar/avslutade/<slug:unit_code>/<str:month>/",
+        partials.ended_named,
+        name="partial_ended_named",
+    ),
 ]

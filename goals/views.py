@@ -116,6 +116,10 @@ def _plan_formset_data(post) -> dict:
     return data
 
 
+def _row_ref(form) -> str:
+    return (form["client_ref"].value() or "").strip()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
@@ -180,6 +184,7 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
         form = PlanForm(initial={"target": initial_target})
         formset = NamedClientFormSet(initial=rows + [{}], prefix="clients")
     decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    _flag_ended(unit, month, formset.forms, ref=_row_ref)
     context = {
         "unit": unit,
         **_month_nav(month),
@@ -240,6 +245,16 @@ def _meeting_rows(
         )
     ]
     return rows, sum(p.target for p in plans.values())
+
+
+def _flag_ended(unit: Unit, month: dt.date, items, ref=lambda item: item.client_ref) -> None:
+    """Mark named clients who already reached their end before `month` (an exit in an
+    earlier month): `item.ended_on` = the exit's date, else None. `cases` answers through
+    goals.hooks (goals does not import cases); one call for all the items."""
+    items = list(items)
+    ended = hooks.ended_refs(unit, {ref(item) for item in items if ref(item)}, month)
+    for item in items:
+        item.ended_on = ended.get(ref(item))
 
 
 @login_required

@@ -92,6 +92,9 @@ GET = {
     "reports:partial_pace[b]": "login 404 404 200 404 200 200 login",
     "reports:partial_baseline[a]": "login 200 200 404 200 200 200 login",
     "reports:partial_baseline[b]": "login 404 404 200 404 200 200 login",
+    # named clients who already exited: client refs (caseworkers and managers)
+    "cases:partial_ended_named[a]": "login 200 200 404 200 404 200 login",
+    "cases:partial_ended_named[b]": "login 404 404 200 404 404 200 login",
     # a closed month at closing and now, with its corrections: no client named
     "reports:partial_restated[a]": "login 200 200 404 200 200 200 login",
     "reports:partial_restated[b]": "login 404 404 200 404 200 200 login",
