@@ -24,3 +24,5 @@ class CasesConfig(AppConfig):
         register_client_ref_lister(client_refs_in_unit)
         register_ended_lister(ended_refs)
         register_demo_step(20, "cases", demo.load)
+        # After the months are closed (30) and their figures kept (97): one correction.
+        register_demo_step(98, "cases-correction", demo.correction_step)

@@ -860,7 +860,10 @@ def _touched(cursor, changed: int) -> tuple[set[int], set[dt.date]]:
 def _corrections(cursor, result: ImportResult, *, source: str, user, context) -> None:
     """Record the import's changes in closed months as corrections (cases.corrections),
     before the write (a changed event's old unit and date are still in the table). Nothing
-    is read when no month anywhere is closed."""
+    is read when no month anywhere is closed. The demo's own load (source "demo", in steps
+    after goals closes the demo's months) is the data being made, not a correction."""
+    if source == Source.DEMO:
+        return
     if not MonthFollowUp.objects.filter(closed_at__isnull=False).exists():
         return
     cursor.execute(

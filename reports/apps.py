@@ -24,6 +24,7 @@ class ReportsConfig(AppConfig):
 
         from goals.demo import register_demo_step
 
-        from .demo import rollup_step
+        from .demo import rollup_step, snapshot_step
 
         register_demo_step(90, "reports", rollup_step)
+        register_demo_step(97, "reports-snapshots", snapshot_step)
