@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from trelleborg.accesslog import ReadLoggedAdmin
 from trelleborg.months import month_of
@@ -75,10 +75,10 @@ class CaseEventAdminForm(forms.ModelForm):
                   "decision_mode"]  # fmt: skip
 
     correction_reason = forms.CharField(
-        label=_lazy("Skäl till rättelse"),
+        label=gettext_lazy("Skäl till rättelse"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_lazy("När datumet ligger i en stängd månad är ändringen en rättelse."),
+        help_text=gettext_lazy("När datumet ligger i en stängd månad är ändringen en rättelse."),
     )
 
     def clean(self):
