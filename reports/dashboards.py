@@ -587,6 +587,10 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         "month_value": format_month(month),
         "leads": leads,
         "follow_up": follow_up,
+        # A restated month: the figure at closing, now, and the corrections.
+        "restatement": snapshots.restatement(unit, month, follow_up)
+        if follow_up is not None and follow_up.restated and follow_up.is_closed
+        else None,
         "min_n": min_n,
         "freshness": figures.freshness([unit], first, month),
         **exits_context,

@@ -84,6 +84,10 @@ def test_a_correction_shows_the_figure_at_closing_and_now(
     overview = client.get(reverse("reports:overview"), {"month": "2018-02"}).content.decode()
     assert 'data-testid="restated-badge"' in overview and "Rapporterades sent" in overview
     assert case.client.ref not in overview
+    MonthFollowUp.objects.filter(unit=org["a"], month=FEB).update(worked="Bra", adjust="Mer")
+    report = client.get(reverse("reports:monthly_report"), {"unit": "unit-a", "month": "2018-02"})
+    report = report.content.decode()
+    assert 'data-testid="restated"' in report and "Rapporterades sent" in report
 
 
 def test_a_closed_month_without_corrections_has_no_badge(client, lena, closed_feb):
