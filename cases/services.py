@@ -283,6 +283,22 @@ def event_update(
             unit_id=new["unit_id"],
             exclude_unit_id=current.unit_id,
         )
+        # A change touching a closed month (the one it leaves or the one it enters) is a
+        # correction: from a page it needs its reason, like event_log.
+        correction_reason = (correction_reason or "").strip()
+        if source == Source.PAGE and not correction_reason:
+            for unit_id, day in {
+                (current.unit_id, current.occurred_on),
+                (new["unit_id"], new["occurred_on"]),
+            }:
+                if corrections.needs_reason(unit_id=unit_id, occurred_on=day):
+                    raise ValidationError(
+                        {
+                            "correction_reason": _(
+                                "Datumet ligger i en stängd månad: ange skäl till rättelse."
+                            )
+                        }
+                    )
         CaseEventHistory.objects.create(
             event=current,
             changed_by=by,

@@ -146,3 +146,25 @@ def test_a_deeper_unit_corrects_every_closed_month_above_it(org, closed, last_mo
         [(deep.pk, day_in(last_month), "Ny händelse")], by=None, source="import"
     )
     assert set(MonthCorrection.objects.values_list("unit__code", flat=True)) == {"org", "unit-a"}
+
+
+def test_a_page_change_moving_an_event_out_of_a_closed_month_needs_a_reason(
+    alice, case_a, closed, last_month
+):
+    from django.core.exceptions import ValidationError
+
+    ev = CaseEventFactory(
+        case=case_a, event_type="exit", reason="work", occurred_on=day_in(last_month)
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.event_update(event=ev, by=alice, source="page", occurred_on=today())
+    assert "correction_reason" in refused.value.message_dict
+    ev.refresh_from_db()
+    assert ev.occurred_on == day_in(last_month) and not MonthCorrection.objects.exists()
+    services.event_update(
+        event=ev, by=alice, source="page", occurred_on=today(), correction_reason="Fel månad"
+    )
+    assert {(c.unit.code, c.reason) for c in MonthCorrection.objects.all()} == {
+        ("org", "Fel månad"),
+        ("unit-a", "Fel månad"),
+    }
