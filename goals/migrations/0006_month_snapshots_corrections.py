@@ -43,16 +43,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="yeargoal",
             name="baseline_source",
-            field=models.CharField(
-                blank=True, max_length=200, verbose_name="källa för basvärdet"
-            ),
+            field=models.CharField(blank=True, max_length=200, verbose_name="källa för basvärdet"),
         ),
         migrations.CreateModel(
             name="MonthCorrection",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("month", models.DateField(verbose_name="månad")),
-                ("corrected_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="när")),
+                (
+                    "corrected_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="när"),
+                ),
                 ("source", models.CharField(max_length=200, verbose_name="källa")),
                 ("reason", models.TextField(blank=True, verbose_name="skäl")),
                 ("description", models.CharField(max_length=500, verbose_name="ändring")),
@@ -90,7 +96,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "rättelse av stängd månad",
                 "verbose_name_plural": "rättelser av stängda månader",
                 "ordering": ["-corrected_at", "-id"],
-                "indexes": [models.Index(fields=["unit", "month"], name="goals_monthcorr_unit_month")],
+                "indexes": [
+                    models.Index(fields=["unit", "month"], name="goals_monthcorr_unit_month")
+                ],
             },
         ),
         migrations.RunPython(restated_only_where_corrected, migrations.RunPython.noop),
