@@ -334,7 +334,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     units = _overview_scope(reach, top)
     rows = _overview_rows(request.user, units, top, exits_indicator, lead, month)
     # Restated months carry what changed since closing (reports/snapshots.py).
-    restated = snapshots.restated_units(units, month)
+    restated = snapshots.restated_units(units, month, request.user)
     for row in rows:
         row.restatement = restated.get(row.unit.pk)
     first = month.replace(month=1)
@@ -588,7 +588,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         "leads": leads,
         "follow_up": follow_up,
         # A restated month: the figure at closing, now, and the corrections.
-        "restatement": snapshots.restatement(unit, month, follow_up)
+        "restatement": snapshots.restatement(unit, month, follow_up, full=full)
         if follow_up is not None and follow_up.restated and follow_up.is_closed
         else None,
         "min_n": min_n,

@@ -17,7 +17,7 @@ from goals.models import Indicator, YearGoal
 from trelleborg import accesslog
 from trelleborg.months import current_month, parse_month
 
-from . import selectors, snapshots
+from . import figures, selectors, snapshots
 
 
 def _month(text: str):
@@ -132,5 +132,9 @@ def restated(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
         request,
         "reports/_restated.html",
         _("Stängd månad: vid stängning och nu"),
-        {"unit": unit, "month": m, "r": snapshots.restatement(unit, m)},
+        {
+            "unit": unit,
+            "month": m,
+            "r": snapshots.restatement(unit, m, full=figures.sees_in_full(request.user, unit)),
+        },
     )

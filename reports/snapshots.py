@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from goals.models import Indicator, ManualValue, MonthCorrection, MonthFollowUp, Unit
 
+from .charts import percentiles_shown
 from .models import Rollup
 
 SNAPSHOT_VERSION = 1
@@ -140,22 +142,32 @@ class Restatement:
         return [f for f in self.figures if f.changed]
 
 
-def _headline(kind: str, values: dict | None) -> list[tuple[str, object]]:
+def _headline(kind: str, values: dict | None, full: bool = True) -> list[tuple[str, object]]:
+    """The figures shown for an indicator. Outside the unit (`full` False) a lead time's
+    median and p90 over fewer than EOR_MIN_DURATIONS_FOR_PERCENTILES durations are hidden,
+    at closing as now (the small-number rule of every leadership view)."""
     values = values or {}
     if kind == EXITS:
         return [(_("avslut"), values.get("total"))]
     if kind == LEAD_TIME:
+        shown = percentiles_shown(
+            values.get("n"), min_n=settings.EOR_MIN_DURATIONS_FOR_PERCENTILES, full=full
+        )
         return [
             (_("antal"), values.get("n")),
-            (_("median (dagar)"), values.get("median")),
-            (_("90:e percentil (dagar)"), values.get("p90")),
+            (_("median (dagar)"), values.get("median") if shown else None),
+            (_("90:e percentil (dagar)"), values.get("p90") if shown else None),
             (_("öppna"), values.get("open")),
         ]
     return [(_("värde"), values.get("value"))]
 
 
-def restatement(unit: Unit, month: dt.date, follow_up: MonthFollowUp | None = None) -> Restatement:
-    """What the follow-up page and leadership's views show for a unit's closed month."""
+def restatement(
+    unit: Unit, month: dt.date, follow_up: MonthFollowUp | None = None, *, full: bool = True
+) -> Restatement:
+    """What the follow-up page and leadership's views show for a unit's closed month.
+    `full`: the viewer sees the unit's figures in full (figures.sees_in_full); else the
+    small-number rule hides a lead time's median and p90 over few durations."""
     if follow_up is None:
         follow_up = MonthFollowUp.objects.filter(unit=unit, month=month).first()
     result = Restatement(unit=unit, month=month, follow_up=follow_up)
@@ -173,7 +185,7 @@ def restatement(unit: Unit, month: dt.date, follow_up: MonthFollowUp | None = No
         kind = current["kind"]
         before = then.get(code)
         for (label, value_then), (_label, value_now) in zip(
-            _headline(kind, before), _headline(kind, current), strict=True
+            _headline(kind, before, full), _headline(kind, current, full), strict=True
         ):
             result.figures.append(
                 FigureChange(
@@ -186,11 +198,22 @@ def restatement(unit: Unit, month: dt.date, follow_up: MonthFollowUp | None = No
     return result
 
 
-def restated_units(units, month: dt.date) -> dict[int, Restatement]:
+def restated_units(units, month: dt.date, user=None) -> dict[int, Restatement]:
     """Restatements of the units (ids) whose `month` is restated: for leadership's overview
-    (a few queries per restated unit; restated months are the exception)."""
+    (a few queries per restated unit; restated months are the exception). With `user`, the
+    small-number rule applies where they do not see the unit in full."""
+    from .figures import sees_in_full
+
     rows = MonthFollowUp.objects.filter(
         unit__in=[u.pk for u in units], month=month, restated=True, closed_at__isnull=False
     )
     by_pk = {u.pk: u for u in units}
-    return {f.unit_id: restatement(by_pk[f.unit_id], month, f) for f in rows}
+    return {
+        f.unit_id: restatement(
+            by_pk[f.unit_id],
+            month,
+            f,
+            full=user is None or sees_in_full(user, by_pk[f.unit_id]),
+        )
+        for f in rows
+    }

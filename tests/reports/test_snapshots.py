@@ -101,3 +101,22 @@ def test_take_missing_snapshots_months_closed_in_bulk(org, closed_feb):
     assert snapshots.take_missing() == 1
     closed_feb.refresh_from_db()
     assert closed_feb.snapshot["figures"]["avslut"]["total"] == 1
+
+
+def test_leadership_gets_the_small_number_rule_at_closing_and_now(org, maria):
+    case = CaseFactory(unit=org["a"])
+    CaseEventFactory(case=case, event_type="application_received", occurred_on=D(2018, 2, 1))
+    CaseEventFactory(case=case, event_type="decision", occurred_on=D(2018, 2, 8))
+    recompute(trigger=RollupRun.Trigger.COMMAND)
+    goals_services.followup_close(unit=org["a"], month=FEB, by=maria)
+
+    def medians(full):
+        r = snapshots.restatement(org["a"], FEB, full=full)
+        return [
+            (f.at_closing, f.now)
+            for f in r.figures
+            if f.indicator.startswith("Utredningstid") and f.label == "median (dagar)"
+        ]
+
+    assert medians(True) == [(7.0, 7.0)]
+    assert medians(False) == [(None, None)]  # one duration: hidden outside the unit
