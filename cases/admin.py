@@ -7,12 +7,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trelleborg.accesslog import ReadLoggedAdmin
 from trelleborg.months import month_of
 from trelleborg.vocabulary import DecisionMode, EventType, Source
 
-from . import services
+from . import corrections, services
 from .models import Case, CaseEvent, CaseEventHistory, Client, WithdrawnEvent
 from .signals import announce_events_changed
 
@@ -46,6 +49,23 @@ class HistoryInline(admin.TabularInline):
         return False
 
 
+def _record_deleted(request, rows) -> None:
+    """Deleted events dated in closed months are corrections (cases.corrections)."""
+    corrections.record(
+        [
+            (
+                unit_id,
+                day,
+                _("Borttagen händelse: %(event)s")
+                % {"event": corrections.describe_event(event_type, reason, day)},
+            )
+            for unit_id, day, event_type, reason in rows
+        ],
+        by=request.user,
+        source=Source.ADMIN,
+    )
+
+
 class CaseEventAdminForm(forms.ModelForm):
     """The service's rules at validation time, so the admin shows them on the form."""
 
@@ -53,6 +73,13 @@ class CaseEventAdminForm(forms.ModelForm):
         model = CaseEvent
         fields = ["case", "unit", "event_type", "occurred_on", "reason", "program",
                   "decision_mode"]  # fmt: skip
+
+    correction_reason = forms.CharField(
+        label=gettext_lazy("Skäl till rättelse"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("När datumet ligger i en stängd månad är ändringen en rättelse."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -96,6 +123,7 @@ class CaseEventAdmin(ReadLoggedAdmin, admin.ModelAdmin):
         "reason",
         "program",
         "decision_mode",
+        "correction_reason",
         "event_id",
         "source",
         "recorded_by",
@@ -116,18 +144,25 @@ class CaseEventAdmin(ReadLoggedAdmin, admin.ModelAdmin):
             "program": data["program"],
             "decision_mode": data["decision_mode"],
         }
+        reason = data.get("correction_reason", "")
         if change:
             updated = services.event_update(
                 event=CaseEvent.objects.get(pk=obj.pk),
                 by=request.user,
                 source=Source.ADMIN,
                 unit_id=data["unit"].pk,
+                correction_reason=reason,
                 **fields,
             )
         else:
             # An event added here is attributed to the unit chosen on the form.
             updated = services.event_log(
-                case=data["case"], by=request.user, source=Source.ADMIN, confirm=True, **fields
+                case=data["case"],
+                by=request.user,
+                source=Source.ADMIN,
+                confirm=True,
+                correction_reason=reason,
+                **fields,
             )
             if updated.unit_id != data["unit"].pk:
                 updated = services.event_update(
@@ -137,12 +172,17 @@ class CaseEventAdmin(ReadLoggedAdmin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         unit_id, month = obj.unit_id, month_of(obj.occurred_on)
-        super().delete_model(request, obj)
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            _record_deleted(request, [(unit_id, obj.occurred_on, obj.event_type, obj.reason)])
         announce_events_changed(unit_ids=[unit_id], months=[month])
 
     def delete_queryset(self, request, queryset):
         touched = list(queryset.values_list("unit_id", "occurred_on"))
-        super().delete_queryset(request, queryset)
+        described = list(queryset.values_list("unit_id", "occurred_on", "event_type", "reason"))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            _record_deleted(request, described)
         announce_events_changed(
             unit_ids={u for u, _d in touched}, months={month_of(d) for _u, d in touched}
         )

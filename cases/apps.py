@@ -11,14 +11,18 @@ class CasesConfig(AppConfig):
         from goals.hooks import (
             register_client_ref_checker,
             register_client_ref_lister,
+            register_ended_lister,
             register_exited_checker,
         )
 
         from . import demo
         from .access import check_client_ref
-        from .goals_hooks import client_refs_in_unit, exited_refs
+        from .goals_hooks import client_refs_in_unit, ended_refs, exited_refs
 
         register_client_ref_checker(check_client_ref)
         register_exited_checker(exited_refs)
         register_client_ref_lister(client_refs_in_unit)
+        register_ended_lister(ended_refs)
         register_demo_step(20, "cases", demo.load)
+        # After the months are closed (30) and their figures kept (97): one correction.
+        register_demo_step(98, "cases-correction", demo.correction_step)

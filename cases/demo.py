@@ -214,3 +214,42 @@ def load(ctx: DemoContext) -> None:
         f"    {result.new} händelser, {result.cases_created} ärenden, "
         f"{result.clients_created} klienter"
     )
+
+
+def correction_step(ctx: DemoContext) -> None:
+    """Demo step 98 (after the months are closed and their figures kept): one late exit in
+    Grupp Norr's latest closed month, logged from the page with its reason, so a newcomer
+    sees a restated month (the figure at closing, the figure now, the correction). No other
+    month is restated: none had a correction."""
+    from goals.models import MonthFollowUp
+
+    from .models import Case
+    from .services import exit_log
+
+    closed = (
+        MonthFollowUp.objects.filter(unit__code="grupp-norr", closed_at__isnull=False)
+        .order_by("-month")
+        .first()
+    )
+    manager = ctx.users.get("maria.holm")
+    if closed is None or manager is None:
+        return
+    day = closed.month.replace(day=20)
+    case = (
+        Case.objects.filter(unit__code="grupp-norr", events__occurred_on__lt=closed.month)
+        .exclude(events__event_type="exit")
+        .exclude(events__occurred_on__gt=day)
+        .order_by("pk")
+        .first()
+    )
+    if case is None:
+        return
+    exit_log(
+        case=case,
+        reason="work",
+        occurred_on=day,
+        by=manager,
+        confirm=True,
+        correction_reason="Avslutet registrerades sent: klienten började arbeta den 20:e.",
+    )
+    ctx.log(f"    en rättelse i {closed.unit.name} {closed.month:%Y-%m}")

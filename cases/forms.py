@@ -47,6 +47,10 @@ class ExitForm(ServiceErrorsMixin, IdempotentForm):
     confirm = forms.BooleanField(
         label=_("Ja, registrera ett avslut till i samma månad"), required=False
     )
+    # Asked for (required by the service) when the date lies in a closed month.
+    correction_reason = forms.CharField(
+        label=_("Skäl till rättelse"), required=False, max_length=1000, widget=forms.Textarea
+    )
 
     def __init__(self, *args, **kwargs):
         # Unprefixed names, distinct ids: the exit and event forms share the case page.
@@ -72,6 +76,10 @@ class EventForm(ServiceErrorsMixin, IdempotentForm):
         choices=[("", _("Manuellt (standard)"))] + list(DecisionMode.choices),
         required=False,
         help_text=_("Anges bara för beslut."),
+    )
+    # Asked for (required by the service) when the date lies in a closed month.
+    correction_reason = forms.CharField(
+        label=_("Skäl till rättelse"), required=False, max_length=1000, widget=forms.Textarea
     )
 
     def __init__(self, *args, **kwargs):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 
 from goals.models import Unit
 
@@ -50,3 +50,28 @@ def client_refs_in_unit(unit: Unit, limit: int) -> list[str]:
             if len(out) >= limit:
                 break
     return out
+
+
+def ended_refs(unit: Unit, refs: Iterable[str], before: dt.date) -> dict[str, dt.date]:
+    """{ref: date of the exit} for the refs among `refs` (clients of the unit's organisation)
+    who already reached their end before `before`: their latest event dated before it is an
+    exit (any reason). A client who came back (a new application after the exit) is not
+    ended. One query."""
+    refs = [ref for ref in refs if ref]
+    if not refs:
+        return {}
+    rows = (
+        CaseEvent.objects.filter(
+            organisation__code=unit.root_code,
+            case__client__ref__in=refs,
+            occurred_on__lt=before,
+        )
+        .values("case__client__ref")
+        .annotate(
+            last_exit=Max("occurred_on", filter=Q(event_type="exit")),
+            last_other=Max("occurred_on", filter=~Q(event_type="exit")),
+        )
+        .filter(last_exit__isnull=False)
+        .values_list("case__client__ref", "last_exit", "last_other")
+    )
+    return {ref: done for ref, done, other in rows if other is None or other <= done}

@@ -36,12 +36,12 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from goals.models import Unit
+from goals.models import MonthFollowUp, Unit
 from trelleborg.csvread import CsvError, CsvInvalid, CsvReader, CsvRow
 from trelleborg.months import month_of, today
 from trelleborg.vocabulary import DecisionMode, EventType, Program, Source
 
-from . import rules
+from . import corrections, rules
 from .rules import Scope
 from .signals import announce_events_changed, import_written
 from .validators import MESSAGE as PERSONAL_NUMBER_MESSAGE
@@ -887,6 +887,33 @@ def _touched(cursor, changed: int) -> tuple[set[int], set[dt.date]]:
     return {u for u, _m in pairs}, {m for _u, m in pairs}
 
 
+def _corrections(cursor, result: ImportResult, *, source: str, user, context) -> None:
+    """Record the import's changes in closed months as corrections (cases.corrections),
+    before the write (a changed event's old unit and date are still in the table). Nothing
+    is read when no month anywhere is closed. The demo's own load (source "demo", in steps
+    after goals closes the demo's months) is the data being made, not a correction."""
+    if source == Source.DEMO:
+        return
+    if not MonthFollowUp.objects.filter(closed_at__isnull=False).exists():
+        return
+    cursor.execute(
+        """SELECT unit_id, occurred_on, COUNT(*) FROM cases_import_stage
+            WHERE existing_id IS NULL GROUP BY unit_id, occurred_on"""
+    )
+    new_rows = [(u, _as_date(d), n) for u, d, n in cursor.fetchall()]
+    changed_rows = []
+    if result.changed:
+        cursor.execute(
+            """SELECT e.unit_id, e.occurred_on, s.unit_id, s.occurred_on, COUNT(*)
+                FROM cases_import_stage s JOIN cases_caseevent e ON e.id = s.existing_id
+                WHERE s.changed GROUP BY e.unit_id, e.occurred_on, s.unit_id, s.occurred_on"""
+        )
+        changed_rows = [
+            (ou, _as_date(od), nu, _as_date(nd), n) for ou, od, nu, nd, n in cursor.fetchall()
+        ]
+    corrections.record_import(new_rows, changed_rows, by=user, source=source, context=context)
+
+
 def _analyze_if_grown(cursor, table: str, inserted: int) -> None:
     """Refresh PostgreSQL's statistics of a table this import just grew a lot.
 
@@ -1206,6 +1233,7 @@ def _import(
             transaction.set_rollback(True)
             return result
         unit_ids, months = _touched(cursor, result.changed)
+        _corrections(cursor, result, source=source, user=user, context=context)
         _write(cursor, result, source=source, user_id=getattr(user, "pk", None), big=big)
         result.written = True
         result.unit_ids, result.months = frozenset(unit_ids), frozenset(months)

@@ -20,6 +20,7 @@ from goals.models import Unit
 from trelleborg.months import month_of, today
 from trelleborg.vocabulary import DecisionMode, EventType, Program, Source
 
+from . import corrections
 from .models import Case, CaseEvent, CaseEventHistory, Client, WithdrawnEvent
 from .rules import (
     CONFIRM_CODE,
@@ -128,8 +129,13 @@ def event_log(
     source: str = Source.PAGE,
     confirm: bool = False,
     scope: Scope | None = None,
+    correction_reason: str = "",
 ) -> CaseEvent:
     """Log an event on `case`, attributed to the case's current unit.
+
+    An event dated in a closed month (of the unit or a unit above it) is a correction: from
+    a page it needs `correction_reason` (ValidationError on field "correction_reason"), and
+    it is recorded as one (cases.corrections) whatever the path.
 
     `scope`: the writer's units (cases.rules.Scope); the case must lie in them.
 
@@ -156,6 +162,16 @@ def event_log(
             first=lock_case(case),
             scope=scope,
         )
+        correction_reason = (correction_reason or "").strip()
+        closed = corrections.needs_reason(unit_id=case.unit_id, occurred_on=occurred_on)
+        if closed and source == Source.PAGE and not correction_reason:
+            raise ValidationError(
+                {
+                    "correction_reason": _(
+                        "Datumet ligger i en stängd månad: ange skäl till rättelse."
+                    )
+                }
+            )
         now = timezone.now()
         # The unit object when the loader brought it (the audit entry reads its path), else
         # its id: no query either way.
@@ -175,6 +191,20 @@ def event_log(
             recorded_at=now,
             updated_at=now,
         )
+        if closed:
+            corrections.record(
+                [
+                    (
+                        event.unit_id,
+                        occurred_on,
+                        _("Ny händelse: %(event)s")
+                        % {"event": corrections.describe_event(event_type, reason, occurred_on)},
+                    )
+                ],
+                by=by,
+                source=source,
+                reason=correction_reason,
+            )
         announce_events_changed(
             unit_ids=[event.unit_id],
             months=[month_of(occurred_on)],
@@ -192,9 +222,11 @@ def exit_log(
     source: str = Source.PAGE,
     confirm: bool = False,
     scope: Scope | None = None,
+    correction_reason: str = "",
 ) -> CaseEvent:
     """Log an exit (an event with a reason); see `event_log` for the rules."""
     return event_log(
+        correction_reason=correction_reason,
         scope=scope,
         case=case,
         event_type=EventType.EXIT,
@@ -230,6 +262,7 @@ def event_update(
     confirm: bool = True,
     scope: Scope | None = None,
     note: str = "",
+    correction_reason: str = "",
     **changes,
 ) -> CaseEvent:
     """Change an event's values, keeping the previous ones in its history (admin path).
@@ -258,6 +291,22 @@ def event_update(
             unit_id=new["unit_id"],
             exclude_unit_id=current.unit_id,
         )
+        # A change touching a closed month (the one it leaves or the one it enters) is a
+        # correction: from a page it needs its reason, like event_log.
+        correction_reason = (correction_reason or "").strip()
+        if source == Source.PAGE and not correction_reason:
+            for unit_id, day in {
+                (current.unit_id, current.occurred_on),
+                (new["unit_id"], new["occurred_on"]),
+            }:
+                if corrections.needs_reason(unit_id=unit_id, occurred_on=day):
+                    raise ValidationError(
+                        {
+                            "correction_reason": _(
+                                "Datumet ligger i en stängd månad: ange skäl till rättelse."
+                            )
+                        }
+                    )
         CaseEventHistory.objects.create(
             event=current,
             changed_by=by,
@@ -266,11 +315,21 @@ def event_update(
             note=note,
         )
         old_unit, old_month = current.unit_id, month_of(current.occurred_on)
+        before = corrections.describe_event(current.event_type, current.reason, current.occurred_on)
         for field, value in new.items():
             setattr(current, field, value)
         current.updated_at = timezone.now()
         current._change_note = note  # for the change log (CaseEvent.get_additional_data)
         current.save(update_fields=[*EVENT_FIELDS, "updated_at"])
+        after = corrections.describe_event(current.event_type, current.reason, current.occurred_on)
+        text = _("Ändrad händelse: %(before)s → %(after)s") % {"before": before, "after": after}
+        places = {(old_unit, old_month), (current.unit_id, month_of(current.occurred_on))}
+        corrections.record(
+            [(unit_id, month, text) for unit_id, month in sorted(places)],
+            by=by,
+            source=source,
+            reason=correction_reason,
+        )
         announce_events_changed(
             unit_ids={old_unit, current.unit_id},
             months={old_month, month_of(current.occurred_on)},
@@ -372,7 +431,14 @@ def _exit_amend(
         if exit_reason is not None:
             changes["reason"] = exit_reason
         return event_update(
-            event=event, by=by, source=source, confirm=True, scope=scope, note=reason, **changes
+            event=event,
+            by=by,
+            source=source,
+            confirm=True,
+            scope=scope,
+            note=reason,
+            correction_reason=reason,  # in a closed month the amendment is a correction
+            **changes,
         )
     with transaction.atomic():
         current = (
@@ -415,6 +481,24 @@ def _exit_amend(
         )
         current._change_note = reason  # for the change log (CaseEvent.get_additional_data)
         current.delete()
+        # Withdrawing an exit dated in a closed month corrects that month.
+        corrections.record(
+            [
+                (
+                    withdrawn.unit_id,
+                    withdrawn.occurred_on,
+                    _("Återkallat avslut: %(event)s")
+                    % {
+                        "event": corrections.describe_event(
+                            withdrawn.event_type, withdrawn.reason, withdrawn.occurred_on
+                        )
+                    },
+                )
+            ],
+            by=by,
+            source=source,
+            reason=reason,
+        )
         announce_events_changed(
             unit_ids=[withdrawn.unit_id],
             months=[month_of(withdrawn.occurred_on)],

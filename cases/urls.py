@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import myday, views
+from . import myday, partials, views
 
 app_name = "cases"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("<int:pk>/avslut/", views.log_exit, name="log_exit"),
     path("<int:pk>/handelse/", views.log_event, name="log_event"),
     path("<int:pk>/avslut/<int:event_pk>/andra/", views.amend_exit, name="amend_exit"),
+    # Partials goals' pages compose (cases/partials.py)
+    path(
+        "delar/avslutade/<slug:unit_code>/<str:month>/",
+        partials.ended_named,
+        name="partial_ended_named",
+    ),
 ]

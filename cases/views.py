@@ -179,6 +179,7 @@ def log_exit(request: HttpRequest, pk: int) -> HttpResponse:
             confirm=data["confirm"],
             by=request.user,
             source=Source.PAGE,
+            correction_reason=data.get("correction_reason", ""),
         )
 
     return _log_on_case(
@@ -205,6 +206,7 @@ def log_event(request: HttpRequest, pk: int) -> HttpResponse:
             decision_mode=data["decision_mode"],
             by=request.user,
             source=Source.PAGE,
+            correction_reason=data.get("correction_reason", ""),
         )
 
     return _log_on_case(
@@ -341,6 +343,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             user=request.user,
             dry_run=False,
             allowed_units=import_units(request.user),
+            context={"file_name": filename},
         )
     if not result.ok:
         # The data changed between preview and confirm: show what is wrong now.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
 from django.http import Http404
 
 from trelleborg.vocabulary import Role
@@ -80,6 +81,17 @@ def client_units(user: User) -> UnitQuerySet:
 def managed_units(user: User) -> UnitQuerySet:
     """Units the user manages: decisions, year goals, follow-up, imports."""
     return units_for(user, (Role.MANAGER,))
+
+
+def year_goal_units(user: User) -> UnitQuerySet:
+    """Units whose year goals the user sets: the units they manage, and for leadership the
+    administration itself (the root units their membership reaches). Written exactly where
+    read: leadership reaches nothing else through this."""
+    managed = managed_units(user)
+    if is_admin(user):
+        return managed
+    roots = units_for(user, (Role.LEADERSHIP,)).filter(parent__isnull=True)
+    return Unit.objects.filter(Q(pk__in=managed.values("pk")) | Q(pk__in=roots.values("pk")))
 
 
 def caseworker_units(user: User) -> UnitQuerySet:

@@ -12,6 +12,7 @@ from .models import (
     IndividualTarget,
     ManualValue,
     Membership,
+    MonthCorrection,
     MonthFollowUp,
     NamedClient,
     ReminderSent,
@@ -142,6 +143,24 @@ class ReminderSentAdmin(admin.ModelAdmin):
 @admin.register(MonthFollowUp)
 class MonthFollowUpAdmin(admin.ModelAdmin):
     list_display = ["unit", "month", "closed_at", "restated"]
+
+
+@admin.register(MonthCorrection)
+class MonthCorrectionAdmin(admin.ModelAdmin):
+    """Corrections of closed months: written by the event write paths, never by hand."""
+
+    list_display = ["unit", "month", "corrected_at", "corrected_by", "source", "description"]
+    list_filter = ["month"]
+    list_select_related = ["unit", "corrected_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # an audit trail is read-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ManualValue)

@@ -209,7 +209,6 @@ def cycle_step(ctx) -> None:
                         if closed
                         else None,
                         closed_by=manager if closed else None,
-                        restated=closed and rng.random() < 0.1,
                         updated_at=_aware(months.add_months(month, 1).replace(day=4)),
                     )
                 )

@@ -33,6 +33,13 @@ class NamedClientForm(PersonalNumberFormMixin, forms.Form):
     )
     carried_over = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    @property
+    def is_carried_over(self) -> bool:
+        """Whether the row came from last month's plan. A hidden boolean posts back as the
+        text "False", which a template reads as true: after a refused save every row said
+        "från förra månaden". Parsed as the field parses it."""
+        return bool(self.fields["carried_over"].to_python(self["carried_over"].value()))
+
     def clean(self):
         data = super().clean()
         ref, action = data.get("client_ref", "").strip(), data.get("planned_action", "").strip()
@@ -135,6 +142,17 @@ class YearGoalForm(forms.Form):
     factor = forms.DecimalField(
         label=_("Faktor"), required=False, min_value=0, max_digits=6, decimal_places=3
     )
+    # Only for a baseline year without data in EOR (figures from an earlier case system).
+    baseline_value = forms.DecimalField(
+        label=_("Basvärde inmatat för hand"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Bara när basåret saknar data i EOR, t.ex. siffror ur ett tidigare system."),
+    )
+    baseline_source = forms.CharField(
+        label=_("Källa för basvärdet"), required=False, max_length=200
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,6 +170,8 @@ class YearGoalForm(forms.Form):
             if data.get("factor") is None:
                 self.add_error("factor", _("Ange faktorn."))
             data["target"] = None
+        if data.get("mode") != self.MODE_RELATIVE:
+            data["baseline_value"], data["baseline_source"] = None, ""
         return data
 
 

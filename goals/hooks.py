@@ -10,6 +10,14 @@ AppConfig.ready():
                                       work or studies in `month` (any unit of the org)
     register_client_ref_lister(fn)    fn(unit, limit) -> list of refs of clients with an
                                       open case in `unit` (suggestions, demo data)
+    register_ended_lister(fn)         fn(unit, refs, before) -> {ref: date} of clients whose
+                                      case already ended (an exit) before `before`
+
+and `reports` registers
+
+    register_baseline_lookup(fn)      fn(unit, indicator, year) -> True/False: whether EOR
+                                      holds data for the indicator in that year (None:
+                                      cannot tell)
 """
 
 from __future__ import annotations
@@ -32,6 +40,36 @@ ClientRefLister = Callable[["Unit", int], "list[str]"]
 _client_ref_checker: ClientRefChecker | None = None
 _exited_checker: ExitedChecker | None = None
 _client_ref_lister: ClientRefLister | None = None
+BaselineLookup = Callable[["Unit", object, int], "bool | None"]
+EndedLister = Callable[["Unit", "Iterable[str]", dt.date], "dict[str, dt.date]"]
+_baseline_lookup: BaselineLookup | None = None
+_ended_lister: EndedLister | None = None
+
+
+def register_baseline_lookup(fn: BaselineLookup) -> None:
+    global _baseline_lookup
+    _baseline_lookup = fn
+
+
+def register_ended_lister(fn: EndedLister) -> None:
+    global _ended_lister
+    _ended_lister = fn
+
+
+def baseline_has_data(unit: Unit, indicator, year: int) -> bool | None:
+    """Whether the baseline year has data for the indicator; None without a lookup."""
+    if _baseline_lookup is None:
+        return None
+    return _baseline_lookup(unit, indicator, year)
+
+
+def ended_refs(unit: Unit, refs: Iterable[str], before: dt.date) -> dict[str, dt.date]:
+    """{ref: date of the exit} for the refs whose client already exited (any reason) before
+    `before`; empty without a registered lister."""
+    refs = [r for r in refs if r]
+    if _ended_lister is None or not refs:
+        return {}
+    return dict(_ended_lister(unit, refs, before))
 
 
 def register_client_ref_checker(checker: ClientRefChecker) -> None:

@@ -196,6 +196,12 @@ class YearGoal(models.Model):
     target = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
     factor = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    # A relative goal whose baseline year has no data in EOR: the baseline value entered by
+    # hand, with where it comes from (figures from an earlier case system). Null: computed.
+    baseline_value = models.DecimalField(
+        _("basvärde"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    baseline_source = models.CharField(_("källa för basvärdet"), max_length=200, blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -355,7 +361,13 @@ class MonthFollowUp(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # True once the month has at least one correction after closing (a MonthCorrection, or
+    # a decision or evaluation corrected with a reason): kept by goals.services, never
+    # set otherwise.
     restated = models.BooleanField(_("omräknad"), default=False)
+    # The unit's indicator figures as they stood when the month was closed, as JSON (taken
+    # by `reports`, which computes figures, on the `month_closed` signal); None before.
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -371,6 +383,42 @@ class MonthFollowUp(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+
+class MonthCorrection(models.Model):
+    """A change to case events dated in a closed month of `unit` (the unit named on the
+    event, or a unit above it whose figures pool it), by any path: page, import, API or
+    admin. Its existence is what makes the month restated ("omräknad")."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="month_corrections")
+    month = models.DateField(_("månad"))
+    # The unit named on the changed event (the same as `unit`, or one below it).
+    event_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_at = models.DateTimeField(_("när"), default=timezone.now)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("av"),
+    )
+    # Where it came from: "Sida", "Import: fil.csv", "API-token #3", "Administration".
+    source = models.CharField(_("källa"), max_length=200)
+    reason = models.TextField(_("skäl"), blank=True)
+    # What changed, without naming a client (leadership sees this list).
+    description = models.CharField(_("ändring"), max_length=500)
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        verbose_name = _("rättelse av stängd månad")
+        verbose_name_plural = _("rättelser av stängda månader")
+        indexes = [models.Index(fields=["unit", "month"], name="goals_monthcorr_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m}: {self.description}"
 
 
 class ManualValue(models.Model):

@@ -15,14 +15,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trelleborg import months
 from trelleborg.vocabulary import Role
 
-from . import access, hooks
+from . import access, hooks, signals
 from .models import (
     CycleChange,
     GroupDecision,
@@ -30,6 +30,7 @@ from .models import (
     IndividualTarget,
     ManualValue,
     Membership,
+    MonthCorrection,
     MonthFollowUp,
     NamedClient,
     ReminderSent,
@@ -430,24 +431,104 @@ def followup_close(*, unit: Unit, month: dt.date, by) -> MonthFollowUp:
     followup.closed_at, followup.closed_by = timezone.now(), by
     followup.save(update_fields=["closed_at", "closed_by"])
     CycleChange.objects.create(unit=unit, month=month, kind=CycleChange.Kind.CLOSE, changed_by=by)
+    # `reports` keeps the figures as they stand now (the snapshot) in this transaction.
+    signals.month_closed.send(sender=MonthFollowUp, follow_up=followup)
     return followup
 
 
-def followup_mark_restated(
-    *, unit_ids: Iterable[int], months: Iterable[dt.date], ancestors_included: bool = False
-) -> int:
-    """Mark closed months of these units, and of the units above them (whose figures pool
-    theirs), as restated. `reports` calls this when events change in a closed month, with
-    `ancestors_included=True` when `unit_ids` already holds every unit above (no query for
-    them then)."""
-    closed = MonthFollowUp.objects.filter(
-        month__in=list(months), closed_at__isnull=False, restated=False
+# --- Corrections to closed months ----------------------------------------------------------
+#
+# DESIGN.md "The monthly cycle" 4: any later change to events dated in a closed month, by any
+# path (page, import, API, admin), is a correction. `cases` (which may import goals) calls
+# these from every write path, inside its transaction: one MonthCorrection per closed
+# follow-up the change reaches (the unit named on the event and every unit above it, whose
+# figures pool it), and only then is the month restated.
+
+
+def _units_with_ancestors(unit_ids: Iterable[int]) -> dict[int, list[str]]:
+    """unit id -> codes of the unit and every unit above it."""
+    return {
+        pk: [*path.strip("/").split("/")]
+        for pk, path in Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path")
+    }
+
+
+def closed_followups(*, pairs: Iterable[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], list]:
+    """For (unit id, month) pairs: the closed follow-ups of that month of the unit and of the
+    units above it, keyed by the pair (pairs reaching none are absent). Two queries."""
+    pairs = {(unit_id, month.replace(day=1)) for unit_id, month in pairs}
+    if not pairs:
+        return {}
+    codes = _units_with_ancestors(u for u, _m in pairs)
+    all_codes = {code for chain in codes.values() for code in chain}
+    closed: dict[tuple[str, dt.date], MonthFollowUp] = {
+        (f.unit.code, f.month): f
+        for f in MonthFollowUp.objects.filter(
+            closed_at__isnull=False,
+            month__in={m for _u, m in pairs},
+            unit__code__in=all_codes,
+        ).select_related("unit")
+    }
+    if not closed:
+        return {}
+    out: dict[tuple[int, dt.date], list] = {}
+    for unit_id, month in pairs:
+        found = [closed[(c, month)] for c in codes.get(unit_id, []) if (c, month) in closed]
+        if found:
+            out[(unit_id, month)] = found
+    return out
+
+
+def closed_followups_of(*, unit_id: int, month: dt.date) -> list[MonthFollowUp]:
+    """The closed follow-ups of `month` of the unit and of the units above it: the months a
+    change to an event of `unit_id` dated in `month` corrects. One query."""
+    return list(
+        MonthFollowUp.objects.filter(closed_at__isnull=False, month=month.replace(day=1)).filter(
+            Exists(Unit.objects.filter(pk=unit_id, path__startswith=OuterRef("unit__path")))
+        )
     )
-    if ancestors_included:
-        return closed.filter(unit_id__in=list(unit_ids)).update(restated=True)
-    units = list(Unit.objects.filter(pk__in=list(unit_ids)))
-    codes = {code for unit in units for code in [*unit.ancestor_codes(), unit.code]}
-    return closed.filter(unit__code__in=codes).update(restated=True)
+
+
+def corrections_record(
+    *,
+    changes: Iterable[tuple[int, dt.date, str]],
+    by=None,
+    source: str,
+    reason: str = "",
+    reached: dict[tuple[int, dt.date], list[MonthFollowUp]] | None = None,
+) -> list[MonthCorrection]:
+    """Record changes to events as corrections of the closed months they reach.
+
+    `changes`: (unit id named on the event, the event's date or month, a short description
+    that names no client). Each closed follow-up reached gets one MonthCorrection per
+    change and is marked restated. Months that are not closed are no corrections: nothing
+    is written for them. `reached`: what `closed_followups` answered for these changes, when
+    the caller asked already. Returns the corrections written."""
+    changes = [(u, d.replace(day=1), text) for u, d, text in changes]
+    if reached is None:
+        reached = closed_followups(pairs=[(u, m) for u, m, _t in changes])
+    if not reached:
+        return []
+    now = timezone.now()
+    rows = [
+        MonthCorrection(
+            unit_id=follow_up.unit_id,
+            month=month,
+            event_unit_id=unit_id,
+            corrected_at=now,
+            corrected_by=by if getattr(by, "pk", None) else None,
+            source=source[:200],
+            reason=reason.strip(),
+            description=text[:500],
+        )
+        for unit_id, month, text in changes
+        for follow_up in reached.get((unit_id, month), [])
+    ]
+    MonthCorrection.objects.bulk_create(rows)
+    MonthFollowUp.objects.filter(
+        pk__in={f.pk for found in reached.values() for f in found}, restated=False
+    ).update(restated=True)
+    return rows
 
 
 # --- Year goals and manual values -----------------------------------------------------------
@@ -464,13 +545,22 @@ def year_goal_save(
     target: Decimal | None = None,
     baseline_year: int | None = None,
     factor: Decimal | None = None,
+    baseline_value: Decimal | None = None,
+    baseline_source: str = "",
     by,
 ) -> YearGoal:
     """Set a unit's goal for an indicator and year: an absolute `target`, or `factor` ×
-    the value of `baseline_year` (exactly one of the two)."""
+    the value of `baseline_year` (exactly one of the two).
+
+    A relative goal on a baseline year without data in EOR is refused (it would be a goal
+    of 0) unless `baseline_value` is entered by hand with its `baseline_source` (figures
+    from an earlier case system). Managers set their units' goals; leadership the goals of
+    the administration (the root units it reaches): access.year_goal_units."""
     _require(
-        access.managed_units(by).filter(pk=unit.pk).exists(), _("Du är inte chef för enheten.")
+        access.year_goal_units(by).filter(pk=unit.pk).exists(),
+        _("Du får inte sätta årsmål för enheten."),
     )
+    baseline_source = (baseline_source or "").strip()
     errors: dict[str, list[str]] = {}
     if not 2000 <= year <= 2100:
         errors["year"] = [_("Året måste ligga mellan 2000 och 2100.")]
@@ -485,6 +575,28 @@ def year_goal_save(
             errors["baseline_year"] = [_("Basåret måste vara ett tidigare år (från 1990).")]
         if factor is None or not 0 < factor <= MAX_FACTOR:
             errors["factor"] = [_("Faktorn måste vara större än 0 och högst 100.")]
+        if baseline_value is not None:
+            if not 0 < baseline_value <= MAX_GOAL_TARGET:
+                errors["baseline_value"] = [
+                    _("Basvärdet måste vara större än 0 och högst 1 000 000.")
+                ]
+            if not baseline_source:
+                errors["baseline_source"] = [
+                    _("Ange varifrån basvärdet kommer (t.ex. ett tidigare ärendesystem).")
+                ]
+        elif "baseline_year" not in errors and (
+            hooks.baseline_has_data(unit, indicator, baseline_year) is False
+        ):
+            errors["baseline_year"] = [
+                _(
+                    "Basåret %(year)s har inga data för indikatorn i EOR: målet skulle bli 0. "
+                    "Ange basvärdet för hand med dess källa (t.ex. siffror ur ett tidigare "
+                    "ärendesystem), eller välj ett annat basår."
+                )
+                % {"year": baseline_year}
+            ]
+    if absolute:
+        baseline_value, baseline_source = None, ""
     if not indicator.active:
         errors["indicator"] = [_("Indikatorn används inte längre.")]
     if errors:
@@ -497,6 +609,8 @@ def year_goal_save(
             "target": target,
             "baseline_year": baseline_year,
             "factor": factor,
+            "baseline_value": baseline_value,
+            "baseline_source": baseline_source if baseline_value is not None else "",
             "set_by": by,
             "updated_at": timezone.now(),
         },
@@ -543,9 +657,26 @@ def manual_value_save(
 # --- Reminders ------------------------------------------------------------------------------
 
 
+def eor_expected_units(unit_ids: Iterable[int], year: int) -> set[int]:
+    """Of these units, those where a group EOR is expected: units with caseworkers (the
+    groups that meet), and the levels that hold a year goal for `year`. A parent unit
+    without either decides no EOR, so nobody is asked for one. Two queries."""
+    unit_ids = set(unit_ids)
+    if not unit_ids:
+        return set()
+    with_caseworkers = Membership.objects.filter(
+        unit_id__in=unit_ids, role=Role.CASEWORKER, user__is_active=True
+    ).values_list("unit_id", flat=True)
+    with_goals = YearGoal.objects.filter(unit_id__in=unit_ids, year=year).values_list(
+        "unit_id", flat=True
+    )
+    return set(with_caseworkers) | set(with_goals)
+
+
 def todo_for(*, user, today: dt.date | None = None) -> list[dict]:
     """What `user` still has to do for next month: set their plan (caseworkers, per unit of
-    membership) and record the group EOR (managers, per managed unit of membership)."""
+    membership) and record the group EOR (managers, per managed unit of membership where an
+    EOR is expected: `eor_expected_units`)."""
     upcoming = months.add_months(months.month_of(today or months.today()), 1)
     memberships = list(
         Membership.objects.filter(
@@ -562,11 +693,14 @@ def todo_for(*, user, today: dt.date | None = None) -> list[dict]:
             month=upcoming, unit__in=[m.unit for m in memberships if m.role == Role.MANAGER]
         ).values_list("unit_id", flat=True)
     )
+    expected = eor_expected_units(
+        {m.unit_id for m in memberships if m.role == Role.MANAGER} - decided, upcoming.year
+    )
     todo = []
     for m in memberships:
         if m.role == Role.CASEWORKER and m.unit_id not in planned:
             todo.append({"kind": ReminderSent.Kind.PLAN, "unit": m.unit, "month": upcoming})
-        elif m.role == Role.MANAGER and m.unit_id not in decided:
+        elif m.role == Role.MANAGER and m.unit_id not in decided and m.unit_id in expected:
             todo.append({"kind": ReminderSent.Kind.DECISION, "unit": m.unit, "month": upcoming})
     return todo
 

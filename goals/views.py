@@ -25,6 +25,7 @@ from .access import (
     managed_units,
     membership_units,
     visible_units,
+    year_goal_units,
 )
 from .forms import (
     DecisionForm,
@@ -115,6 +116,10 @@ def _plan_formset_data(post) -> dict:
     return data
 
 
+def _row_ref(form) -> str:
+    return (form["client_ref"].value() or "").strip()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
@@ -179,6 +184,7 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
         form = PlanForm(initial={"target": initial_target})
         formset = NamedClientFormSet(initial=rows + [{}], prefix="clients")
     decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    _flag_ended(unit, month, formset.forms, ref=_row_ref)
     context = {
         "unit": unit,
         **_month_nav(month),
@@ -239,6 +245,16 @@ def _meeting_rows(
         )
     ]
     return rows, sum(p.target for p in plans.values())
+
+
+def _flag_ended(unit: Unit, month: dt.date, items, ref=lambda item: item.client_ref) -> None:
+    """Mark named clients who already reached their end before `month` (an exit in an
+    earlier month): `item.ended_on` = the exit's date, else None. `cases` answers through
+    goals.hooks (goals does not import cases); one call for all the items."""
+    items = list(items)
+    ended = hooks.ended_refs(unit, {ref(item) for item in items if ref(item)}, month)
+    for item in items:
+        item.ended_on = ended.get(ref(item))
 
 
 @login_required
@@ -431,14 +447,17 @@ def followup_close(request: HttpRequest, unit_code: str, month: dt.date) -> Http
 
 @login_required
 def year_goals_start(request: HttpRequest) -> HttpResponse:
-    unit = _first_unit(managed_units(request.user), "year goals")
+    unit = _first_unit(year_goal_units(request.user), "year goals")
     return redirect("goals:year_goals", unit_code=unit.code, year=months.today().year)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def year_goals(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
-    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
+    # Managers: their units; leadership: the administration (root) it reaches. 404 else.
+    unit = year_goal_units(request.user).filter(code=unit_code).first()
+    if unit is None:
+        raise Http404("No such unit")
     if not 2000 <= year <= 2100:
         raise Http404("year out of range")
     if request.method == "POST":
@@ -453,6 +472,8 @@ def year_goals(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
                     target=data["target"],
                     baseline_year=data["baseline_year"],
                     factor=data["factor"],
+                    baseline_value=data.get("baseline_value"),
+                    baseline_source=data.get("baseline_source", ""),
                     by=request.user,
                 )
             except ValidationError as error:
@@ -468,7 +489,8 @@ def year_goals(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
         "year": year,
         "goals": goals,
         "form": form,
-        "units": managed_units(request.user),
+        "units": year_goal_units(request.user),
+        "can_manage": managed_units(request.user).filter(pk=unit.pk).exists(),
         "current_month_str": months.format_month(months.current_month()),
     }
     return render(request, "goals/year_goals.html", context)

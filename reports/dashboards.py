@@ -32,7 +32,7 @@ from trelleborg.months import (
 )
 from trelleborg.vocabulary import Role
 
-from . import charts, figures, selectors
+from . import charts, figures, selectors, snapshots
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -302,6 +302,7 @@ class OverviewRow:
     lead_median: float | None
     lead_p90: float | None
     lead_masked: bool
+    restatement: object = None  # reports.snapshots.Restatement of a restated month
 
 
 @login_required
@@ -332,6 +333,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     exits_indicator = exit_indicators[0]
     units = _overview_scope(reach, top)
     rows = _overview_rows(request.user, units, top, exits_indicator, lead, month)
+    # Restated months carry what changed since closing (reports/snapshots.py).
+    restated = snapshots.restated_units(units, month, request.user)
+    for row in rows:
+        row.restatement = restated.get(row.unit.pk)
     first = month.replace(month=1)
     context = {
         "rows": rows,
@@ -582,6 +587,10 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         "month_value": format_month(month),
         "leads": leads,
         "follow_up": follow_up,
+        # A restated month: the figure at closing, now, and the corrections.
+        "restatement": snapshots.restatement(unit, month, follow_up, full=full)
+        if follow_up is not None and follow_up.restated and follow_up.is_closed
+        else None,
         "min_n": min_n,
         "freshness": figures.freshness([unit], first, month),
         **exits_context,

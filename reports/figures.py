@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from goals.access import CLIENT_ROLES, _memberships, is_admin
 from goals.models import (
@@ -216,13 +216,21 @@ def year_goals(units: Sequence[Unit], indicator: Indicator, year: int) -> dict[i
     }
 
 
+def entered_baseline(goal: YearGoal, computed: float | None) -> float | None:
+    """The baseline value a relative goal uses: the one entered by hand (with its source,
+    for a baseline year without data in EOR) when there is one, else the computed one."""
+    if goal.baseline_value is not None:
+        return float(goal.baseline_value)
+    return computed
+
+
 def exits_goal(goal: YearGoal | None, baseline_total: int | None) -> Goal | None:
     if goal is None:
         return None
     return Goal(
         target=goal_target(
             target=goal.target,
-            baseline_value=baseline_total,
+            baseline_value=entered_baseline(goal, baseline_total),
             factor=goal.factor,
         ),
         baseline_year=goal.baseline_year,
@@ -239,7 +247,11 @@ def lead_goal(goal: YearGoal | None, baseline_median: float | None = None) -> Go
     if goal is None:
         return None
     return Goal(
-        target=goal_target(target=goal.target, baseline_value=baseline_median, factor=goal.factor),
+        target=goal_target(
+            target=goal.target,
+            baseline_value=entered_baseline(goal, baseline_median),
+            factor=goal.factor,
+        ),
         baseline_year=goal.baseline_year,
         factor=float(goal.factor) if goal.factor is not None else None,
         absolute=goal.target is not None,
@@ -251,7 +263,7 @@ def lead_goal(goal: YearGoal | None, baseline_median: float | None = None) -> Go
 
 @dataclass(frozen=True)
 class Freshness:
-    as_of: dt.datetime | None  # the oldest computation behind the figures shown
+    as_of: dt.datetime | None  # the latest refresh of the rollups behind the figures shown
     pending: bool
     failed: bool
     error: str = ""
@@ -261,6 +273,12 @@ class Freshness:
 def freshness(units: Sequence[Unit], first: dt.date, last: dt.date) -> Freshness:
     """Figures as of when, and whether a refresh is outstanding, for units and months.
 
+    "As of" is the latest refresh of the rows shown: a refresh recomputes every month from
+    the earliest changed one, and months before it were left alone because nothing in them
+    changed, so they are as true then as at that refresh. (The oldest computation was shown
+    before: "Siffror per" then kept the time of the first rollup after new exits counted.)
+    What is still to be counted shows as `pending`.
+
     Rollup rows are sparse (zeros have no row), so a month counts as zero only once it was
     computed; months up to the current one that never were make the figures incomplete."""
     last = min(last, current_month())
@@ -269,7 +287,7 @@ def freshness(units: Sequence[Unit], first: dt.date, last: dt.date) -> Freshness
         .in_months(first, last)
         .values("status")
         .annotate(
-            oldest=Min("computed_at"),
+            latest=Max("computed_at"),
             error=Max("error"),
             computed=Count("pk", filter=Q(computed_at__isnull=False)),
         )
@@ -280,8 +298,8 @@ def freshness(units: Sequence[Unit], first: dt.date, last: dt.date) -> Freshness
     computed = 0
     for row in rows:
         computed += row["computed"]
-        if row["oldest"] and (as_of is None or row["oldest"] < as_of):
-            as_of = row["oldest"]
+        if row["latest"] and (as_of is None or row["latest"] > as_of):
+            as_of = row["latest"]
         if row["status"] in (RefreshState.Status.PENDING, RefreshState.Status.RUNNING):
             pending = True
         elif row["status"] == RefreshState.Status.FAILED:

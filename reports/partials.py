@@ -17,7 +17,7 @@ from goals.models import Indicator, YearGoal
 from trelleborg import accesslog
 from trelleborg.months import current_month, parse_month
 
-from . import selectors
+from . import figures, selectors, snapshots
 
 
 def _month(text: str):
@@ -119,4 +119,22 @@ def hit_rate(request: HttpRequest, unit_code: str) -> HttpResponse:
         "reports/_hit_rate.html",
         _("Träffsäkerhet"),
         {"unit": unit, "rows": rows, "group": group},
+    )
+
+
+@login_required
+def restated(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    """A closed month: figures at closing and now, and the corrections (no client named:
+    leadership reads it too)."""
+    unit = get_unit_for_user(request.user, unit_code)
+    m = _month(month)
+    return _render(
+        request,
+        "reports/_restated.html",
+        _("Stängd månad: vid stängning och nu"),
+        {
+            "unit": unit,
+            "month": m,
+            "r": snapshots.restatement(unit, m, full=figures.sees_in_full(request.user, unit)),
+        },
     )

@@ -86,6 +86,8 @@ def goal_target(goal: YearGoal, baseline_value: float | None) -> float | None:
     """Absolute target, or baseline value × factor (None without a baseline value)."""
     if goal.target is not None:
         return float(goal.target)
+    if goal.baseline_value is not None:  # entered by hand, with its source
+        baseline_value = float(goal.baseline_value)
     if baseline_value is None or goal.factor is None:
         return None
     return baseline_value * float(goal.factor)

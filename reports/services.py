@@ -25,7 +25,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.models import CaseEvent
-from goals import services as goals_services
 from goals.models import Indicator, Unit
 from trelleborg.months import add_months, current_month
 
@@ -71,8 +70,9 @@ _UNITS_PER_STATEMENT = 500
 def refresh_request(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> int:
     """Record (unit and ancestors) × months as pending and schedule one refresh task.
 
-    Returns how many (unit, month) rows were marked. Closed months of goals' follow-up are
-    marked restated, as DESIGN.md's cycle requires.
+    Returns how many (unit, month) rows were marked. (A change in a closed month is
+    recorded as a correction by the write path of `cases` itself, with who, source and
+    reason: a refresh is no correction and marks nothing restated.)
     """
     from .tasks import refresh_pending  # tasks import this module
 
@@ -94,9 +94,6 @@ def refresh_request(*, unit_ids: Iterable[int], months: Iterable[dt.date]) -> in
             marked.extend(row[0] for row in cursor.fetchall())
     if not marked:
         return 0
-    goals_services.followup_mark_restated(
-        unit_ids=set(marked), months=months, ancestors_included=True
-    )
     try:
         first = cache.add(SCHEDULED_KEY, now.isoformat(), timeout=SCHEDULED_TTL)
     except BROKER_ERRORS:

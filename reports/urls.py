@@ -32,4 +32,9 @@ urlpatterns = [
         name="partial_followup",
     ),
     path("delar/traffsakerhet/<slug:unit_code>/", partials.hit_rate, name="partial_hit_rate"),
+    path(
+        "delar/omraknad/<slug:unit_code>/<str:month>/",
+        partials.restated,
+        name="partial_restated",
+    ),
 ]

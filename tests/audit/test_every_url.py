@@ -69,7 +69,8 @@ GET = {
     "goals:followup[b]": "login 404 404 404 404 404 200 login",
     "goals:followup_close[a]": "login 405 405 405 405 405 405 login",
     "goals:followup_close[b]": "login 405 405 405 405 405 405 login",
-    "goals:year_goals_start": "login 404 404 404 redirect 404 redirect login",
+    # leadership sets the administration's (the root's) year goals, no unit's below it
+    "goals:year_goals_start": "login 404 404 404 redirect redirect redirect login",
     "goals:year_goals[a]": "login 404 404 404 200 404 200 login",
     "goals:year_goals[b]": "login 404 404 404 404 404 200 login",
     "goals:manual_values[a]": "login 404 404 404 200 404 200 login",
@@ -97,6 +98,12 @@ GET = {
     "reports:partial_pace[b]": "login 404 404 200 404 200 200 login",
     "reports:partial_baseline[a]": "login 200 200 404 200 200 200 login",
     "reports:partial_baseline[b]": "login 404 404 200 404 200 200 login",
+    # named clients who already exited: client refs (caseworkers and managers)
+    "cases:partial_ended_named[a]": "login 200 200 404 200 404 200 login",
+    "cases:partial_ended_named[b]": "login 404 404 200 404 404 200 login",
+    # a closed month at closing and now, with its corrections: no client named
+    "reports:partial_restated[a]": "login 200 200 404 200 200 200 login",
+    "reports:partial_restated[b]": "login 404 404 200 404 200 200 login",
     "reports:partial_followup[a]": "login 200 200 404 200 404 200 login",
     "reports:partial_followup[b]": "login 404 404 200 404 404 200 login",
     "reports:partial_hit_rate[a]": "login 200 200 404 200 404 200 login",

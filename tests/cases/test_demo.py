@@ -51,7 +51,15 @@ def test_demo_events_are_believable(demo):
     events = CaseEvent.objects.all()
     assert not events.filter(occurred_on__gt=TODAY).exists()
     assert events.filter(occurred_on__lt=add_months(month_of(TODAY), -23)).count() == 0
-    assert set(events.values_list("source", flat=True)) == {"demo"}
+    # Everything is the demo's own load but the one late exit logged from the page, which
+    # corrects a closed month (cases.demo.correction_step): the demo's only restated month.
+    assert set(events.values_list("source", flat=True)) == {"demo", "page"}
+    assert events.filter(source="page").count() == 1
+    from goals.models import MonthCorrection, MonthFollowUp
+
+    restated = MonthFollowUp.objects.filter(restated=True)
+    assert restated.count() == 1 and restated.get().unit.code == "grupp-norr"
+    assert MonthCorrection.objects.filter(unit__code="grupp-norr", source="Sida").count() == 1
 
     applications = per_month(
         events.filter(

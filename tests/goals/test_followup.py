@@ -4,7 +4,13 @@ import pytest
 from django.urls import reverse
 
 from goals import services
-from goals.models import CycleChange, GroupDecision, IndividualTarget, MonthFollowUp
+from goals.models import (
+    CycleChange,
+    GroupDecision,
+    IndividualTarget,
+    MonthCorrection,
+    MonthFollowUp,
+)
 from tests.factories import UnitFactory
 from tests.goals.conftest import APRIL, FEBRUARY, MARCH, plan_post
 
@@ -109,17 +115,43 @@ def test_only_managers_write_or_close(client, personas, persona, today):
     assert not MonthFollowUp.objects.exists()
 
 
-def test_followup_mark_restated_marks_the_unit_and_its_ancestors(org, maria, today):
+def test_a_correction_marks_the_closed_months_of_the_unit_and_its_ancestors(org, maria, today):
     deep = UnitFactory(code="unit-a-1", parent=org["a"])
     closed = "2026-02-05T08:00Z"
     for unit in (org["root"], org["a"], deep, org["b"]):
         MonthFollowUp.objects.create(unit=unit, month=FEBRUARY, closed_at=closed)
     MonthFollowUp.objects.create(unit=org["a"], month=MARCH)  # open: not restated
     MonthFollowUp.objects.create(unit=org["a"], month=APRIL, closed_at=closed)  # other month
-    count = services.followup_mark_restated(unit_ids=[deep.pk], months=[FEBRUARY, MARCH])
-    assert count == 3
+    written = services.corrections_record(
+        changes=[
+            (deep.pk, FEBRUARY.replace(day=14), "Nytt avslut"),
+            (deep.pk, MARCH.replace(day=2), "Nytt avslut"),
+        ],
+        by=maria,
+        source="Sida",
+        reason="Glömt",
+    )
+    assert len(written) == 3  # February of unit-a-1, unit-a and org; March is open
     restated = set(MonthFollowUp.objects.filter(restated=True).values_list("unit__code", "month"))
     assert restated == {("org", FEBRUARY), ("unit-a", FEBRUARY), ("unit-a-1", FEBRUARY)}
+    row = MonthCorrection.objects.get(unit=org["root"])
+    assert (row.month, row.event_unit, row.corrected_by, row.source, row.reason) == (
+        FEBRUARY,
+        deep,
+        maria,
+        "Sida",
+        "Glömt",
+    )
+
+
+def test_a_closed_month_without_corrections_is_not_restated(org, maria, today):
+    MonthFollowUp.objects.create(unit=org["a"], month=FEBRUARY, closed_at="2026-02-05T08:00Z")
+    assert services.corrections_record(changes=[], source="Sida") == []
+    assert (
+        services.corrections_record(changes=[(org["b"].pk, FEBRUARY, "Nytt avslut")], source="Sida")
+        == []
+    )
+    assert not MonthFollowUp.objects.filter(restated=True).exists()
 
 
 def test_followup_page_links_the_reports_partials_when_reports_has_them(as_maria):

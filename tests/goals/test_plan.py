@@ -248,3 +248,42 @@ def test_a_plan_created_meanwhile_in_another_tab_is_updated_not_duplicated(
     plan = IndividualTarget.objects.get()
     assert plan.target == 4
     assert list(plan.named_clients.values_list("client_ref", flat=True)) == ["K-00001"]
+
+
+def _carried_rows(body: str) -> int:
+    return body.count("från förra månaden")
+
+
+@pytest.mark.parametrize("add_row", [False, True])
+def test_a_refused_save_keeps_which_rows_came_from_last_month(as_alice, add_row):
+    """After a refused save (or the no-JS add-row round trip) only the row carried over from
+    last month says so; a hidden False posted back as "False" once marked every row."""
+    data = plan_post(
+        "abc" if not add_row else 2,
+        [("K-00001", "Praktik"), ("K-00002", "CV-stöd"), ("K-00003", "Ny åtgärd")],
+    )
+    data["clients-0-carried_over"] = "True"
+    data["clients-1-carried_over"] = "False"  # what the hidden input posts for a new row
+    if add_row:
+        data["add_row"] = "1"
+    body = as_alice.post(plan_url(), data).content.decode()
+    assert "Praktik" in body and "Ny åtgärd" in body
+    assert _carried_rows(body) == 1
+
+
+def test_a_refused_save_of_a_prefilled_plan_marks_only_the_prefilled_rows(
+    as_alice, alice, org, register
+):
+    services.plan_save(
+        unit=org["a"], caseworker=alice, month=MARCH, target=1,
+        clients=[("K-00002", "CV-stöd")], by=alice,
+    )  # fmt: skip
+    page = as_alice.get(plan_url()).content.decode()
+    assert _carried_rows(page) == 1
+    # Post back what the page holds plus a row of one's own, with a refused target.
+    data = plan_post("", [("K-00002", "CV-stöd"), ("K-00001", "Ny plan")])
+    data["clients-0-carried_over"] = "True"
+    data["clients-1-carried_over"] = "False"
+    body = as_alice.post(plan_url(), data).content.decode()
+    assert "Ange ditt mål" in body or "errorlist" in body
+    assert _carried_rows(body) == 1

@@ -51,7 +51,7 @@ def test_missing_plans_and_eor_are_reminded_once(late_april, personas, org, regi
     assert "lena@example.invalid" not in recipients()  # leadership sets nothing
 
 
-def test_a_recorded_decision_means_no_manager_reminder(late_april, maria, org):
+def test_a_recorded_decision_means_no_manager_reminder(late_april, maria, alice, org):
     GroupDecision.objects.create(unit=org["a"], month=MAY, eor=3, rationale="r", decided_by=maria)
     services.reminders_send()
     assert "maria@example.invalid" not in recipients()
@@ -96,3 +96,37 @@ def test_todo_is_empty_when_everything_is_set(client, late_april, alice, org, re
 def test_beat_schedule_has_the_reminder_task(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["goals-send-reminders"]
     assert entry["task"] == tasks.send_reminders.name
+
+
+def test_a_parent_units_manager_is_not_asked_for_an_eor_it_never_decides(
+    late_april, personas, org, register
+):
+    """The root has no caseworkers and no year goal: its manager gets no EOR reminder (the
+    group below, which has caseworkers, still does)."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    boss = UserFactory(username="boss")
+    MembershipFactory(user=boss, unit=org["root"], role="manager")
+    services.reminders_send()
+    assert "boss@example.invalid" not in recipients()
+    assert "maria@example.invalid" in recipients()
+    assert not [t for t in services.todo_for(user=boss) if t["kind"] == "decision"]
+
+
+def test_a_level_holding_a_year_goal_is_asked_for_its_eor(late_april, personas, org):
+    from goals.models import Indicator, YearGoal
+    from tests.factories import MembershipFactory, UserFactory
+
+    boss = UserFactory(username="boss")
+    MembershipFactory(user=boss, unit=org["root"], role="manager")
+    YearGoal.objects.create(
+        unit=org["root"], indicator=Indicator.objects.get(code="avslut"), year=2026, target=300
+    )
+    services.reminders_send()
+    boss_mail = next(m for m in mail.outbox if m.to == ["boss@example.invalid"])
+    assert "EOR" in boss_mail.subject and "Testkommunen" in boss_mail.body
+
+
+def test_a_group_without_caseworkers_or_goals_gets_no_eor_reminder(late_april, maria, org):
+    services.reminders_send()
+    assert "maria@example.invalid" not in recipients()

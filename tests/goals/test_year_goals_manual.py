@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -47,6 +48,8 @@ def test_relative_year_goal_shows_factor_and_baseline(as_maria):
             "mode": "relative",
             "baseline_year": "2017",
             "factor": "0.5",
+            "baseline_value": "14",
+            "baseline_source": "Procapita 2017",
         },
     )
     goal = YearGoal.objects.get()
@@ -59,7 +62,15 @@ def test_saving_again_replaces_the_goal(as_maria):
     pk = indicator("avslut").pk
     as_maria.post(goals_url(), {"indicator": pk, "mode": "absolute", "target": "100"})
     as_maria.post(
-        goals_url(), {"indicator": pk, "mode": "relative", "baseline_year": "2017", "factor": "2"}
+        goals_url(),
+        {
+            "indicator": pk,
+            "mode": "relative",
+            "baseline_year": "2017",
+            "factor": "2",
+            "baseline_value": "40",
+            "baseline_source": "Gamla systemet",
+        },
     )
     goal = YearGoal.objects.get()
     assert goal.target is None and goal.factor == Decimal("2")
@@ -142,3 +153,80 @@ def test_only_managers_enter_manual_values(client, personas, persona, today):
     )
     assert response.status_code == 404
     assert not ManualValue.objects.exists()
+
+
+# --- A relative goal needs a baseline year with data, or a baseline entered by hand ---------
+
+
+def relative(code="avslut", **extra):
+    return {"indicator": indicator(code).pk, "mode": "relative", "baseline_year": "2017",
+            "factor": "2", **extra}  # fmt: skip
+
+
+def test_a_relative_goal_on_a_base_year_without_data_is_refused(as_maria):
+    response = as_maria.post(goals_url(), relative())
+    body = response.content.decode()
+    assert response.status_code == 200 and not YearGoal.objects.exists()
+    assert "Basåret 2017 har inga data" in body and "för hand" in body
+
+
+def test_a_hand_entered_baseline_needs_its_source(as_maria):
+    response = as_maria.post(goals_url(), relative(baseline_value="30"))
+    assert response.status_code == 200 and not YearGoal.objects.exists()
+    assert "Ange varifrån basvärdet kommer" in response.content.decode()
+
+
+def test_a_hand_entered_baseline_is_saved_and_the_page_says_so(as_maria):
+    response = as_maria.post(
+        goals_url(), relative(baseline_value="30", baseline_source="Procapita, årsrapport 2017")
+    )
+    assert response.status_code == 302
+    goal = YearGoal.objects.get()
+    assert (goal.baseline_value, goal.baseline_source) == (
+        Decimal("30"),
+        "Procapita, årsrapport 2017",
+    )
+    body = as_maria.get(goals_url()).content.decode()
+    assert "inmatat för hand" in body and "Procapita, årsrapport 2017" in body
+    from reports.figures import exits_goal
+
+    assert exits_goal(goal, 0).target == 60.0  # the entered baseline, not EOR's empty year
+
+
+def test_a_base_year_with_data_is_computed_and_the_page_says_so(as_maria, org):
+    from reports.compute import recompute
+    from reports.models import RollupRun
+    from tests.factories import CaseEventFactory, CaseFactory
+
+    case = CaseFactory(unit=org["a"])
+    CaseEventFactory(case=case, event_type="application_received", occurred_on=dt.date(2017, 2, 1))
+    CaseEventFactory(case=case, event_type="exit", reason="work", occurred_on=dt.date(2017, 5, 3))
+    recompute(trigger=RollupRun.Trigger.COMMAND)
+    assert as_maria.post(goals_url(), relative()).status_code == 302
+    goal = YearGoal.objects.get()
+    assert goal.baseline_value is None
+    assert "beräknas ur händelserna" in as_maria.get(goals_url()).content.decode()
+
+
+def test_leadership_sets_the_administrations_year_goals_and_nothing_else(client, lena, org, today):
+    client.force_login(lena)
+    data = {"indicator": indicator("avslut").pk, "mode": "absolute", "target": "300"}
+    assert client.get(goals_url("org")).status_code == 200
+    assert client.post(goals_url("org"), data).status_code == 302
+    assert YearGoal.objects.get().unit == org["root"]
+    assert client.get(goals_url("unit-a")).status_code == 404
+    assert client.post(goals_url("unit-a"), data).status_code == 404
+    assert client.get(reverse("goals:year_goals_start")).url == goals_url("org", 2026)
+    assert YearGoal.objects.count() == 1
+
+
+def test_leadership_below_the_root_sets_no_year_goals(client, org):
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username="lea")
+    MembershipFactory(user=user, unit=org["a"], role="leadership")
+    client.force_login(user)
+    data = {"indicator": indicator("avslut").pk, "mode": "absolute", "target": "3"}
+    assert client.post(goals_url("unit-a"), data).status_code == 404
+    assert client.post(goals_url("org"), data).status_code == 404
+    assert not YearGoal.objects.exists()

@@ -110,7 +110,9 @@ def test_a_failed_refresh_is_recorded_and_retried(org):
     assert (failed.status, failed.error) == ("done", "")
 
 
-def test_a_change_in_a_closed_month_marks_the_follow_up_restated(org):
+def test_a_refresh_of_a_closed_month_is_no_correction(org):
+    """Only a recorded correction (cases' write paths) restates a month: the demo's own load
+    and any refresh once flagged 67 of 78 closed months "omräknad"."""
     closed = MonthFollowUp.objects.create(
         unit=org["root"], month=D(2018, 1, 1), closed_at=timezone.now()
     )
@@ -119,7 +121,7 @@ def test_a_change_in_a_closed_month_marks_the_follow_up_restated(org):
         services.refresh_request(unit_ids=[org["a"].pk], months=[D(2018, 1, 9), D(2018, 2, 1)])
     closed.refresh_from_db()
     open_month.refresh_from_db()
-    assert closed.restated and not open_month.restated
+    assert not closed.restated and not open_month.restated
 
 
 def test_nightly_recomputes_recent_months_and_months_changed_since_their_rollup(org):
@@ -146,3 +148,29 @@ def test_nightly_task_runs_eagerly_without_redis(org):
     assert rollup_nightly.delay().get() == 1
     assert exits_of(org["b"], D(2018, 3, 1)) == 1
     assert Indicator.objects.filter(code="avslut").exists()
+
+
+def test_figures_as_of_is_the_latest_refresh_of_the_rows_shown(
+    org, alice, time_machine, django_capture_on_commit_callbacks
+):
+    """ "Siffror per" after a new exit is counted: the time of that refresh, not of the first
+    rollup (January and February were not recomputed, nothing in them changed)."""
+    from reports.figures import freshness
+
+    early = CaseFactory(unit=org["a"])
+    CaseEventFactory(case=early, event_type="exit", reason="work", occurred_on=D(2018, 1, 9))
+    recompute(trigger="command")
+    first = freshness([org["a"]], D(2018, 1, 1), D(2018, 3, 1)).as_of
+    time_machine.move_to(dt.datetime(2018, 3, 20, 11, 30, tzinfo=dt.UTC))
+    case = CaseFactory(unit=org["a"])
+    CaseEventFactory(case=case, event_type="application_received", occurred_on=D(2018, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        exit_log(case=case, reason="work", occurred_on=D(2018, 3, 12), by=alice)
+    after = freshness([org["a"]], D(2018, 1, 1), D(2018, 3, 1))
+    assert exits_of(org["a"], D(2018, 3, 1)) == 1 and not after.pending
+    assert first < after.as_of
+    assert after.as_of.replace(second=0, microsecond=0) == dt.datetime(
+        2018, 3, 20, 11, 30, tzinfo=dt.UTC
+    )
+    january = RefreshState.objects.get(unit=org["a"], month=D(2018, 1, 1)).computed_at
+    assert january == first  # untouched: the old code showed this time

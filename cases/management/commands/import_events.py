@@ -8,6 +8,7 @@ every error is printed with its line and column and the command exits non-zero.
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.contrib.auth import get_user_model
@@ -44,7 +45,13 @@ class Command(BaseCommand):
             scope = {"user": person, "allowed_units": units}
         try:
             with open(file, "rb") as stream:
-                result = import_file(stream, source=Source.IMPORT, dry_run=dry_run, **scope)
+                result = import_file(
+                    stream,
+                    source=Source.IMPORT,
+                    dry_run=dry_run,
+                    context={"file_name": os.path.basename(file)},
+                    **scope,
+                )
         except OSError as exc:
             raise CommandError(f"Kan inte läsa {file}: {exc.strerror}") from exc
         if result.errors:
