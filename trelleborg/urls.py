@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from audit.forms import AdminSignInForm, SignInForm
 from goals import views as goals_views
@@ -10,6 +11,10 @@ from integrations.api import api
 from trelleborg.accesslog import ReadLoggedAutocomplete
 
 admin.site.login_form = AdminSignInForm
+# The admin in the product's name, Swedish (issue 15); templates/admin/base_site.html styles it.
+admin.site.site_header = _("EOR – administration")
+admin.site.site_title = _("EOR – administration")
+admin.site.index_title = _("Administration av EOR")
 # The site's own autocomplete, access-logged (the site wraps it in admin_view as before).
 admin.site.autocomplete_view = ReadLoggedAutocomplete.as_view(admin_site=admin.site)
 

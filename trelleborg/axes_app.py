@@ -1,0 +1,14 @@
+"""django-axes under a Swedish name in the admin (issue 15: the "Axes" section was English).
+
+Axes names its app after the package and ships no Swedish catalogue; its model and field
+names are translated in locale/sv (the UI's own msgids are Swedish and need no sv catalogue).
+"""
+
+from __future__ import annotations
+
+from axes.apps import AppConfig as AxesAppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AxesConfig(AxesAppConfig):
+    verbose_name = _("Inloggningsspärr")
