@@ -14,11 +14,29 @@
     return heading && heading.textContent.trim() ? heading.textContent.trim() : document.title;
   }
 
+  // A table with one header row and no merged cells can stack on a phone (CSS, 40rem):
+  // each cell gets its column's name to show above its value.
+  function markStackable(table) {
+    if (table.classList.contains("no-stack")) return;  // rows added later get labels too
+    var head = table.tHead;
+    if (!head || head.rows.length !== 1 || table.querySelector("[colspan], [rowspan]")) return;
+    var names = Array.prototype.map.call(head.rows[0].cells, function (cell) { return cell.textContent.trim(); });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        Array.prototype.forEach.call(row.cells, function (cell, index) {
+          if (names[index] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[index]);
+        });
+      });
+    });
+    table.classList.add("stackable");
+  }
+
   function wrapTables(root) {
     if (!root || !root.querySelectorAll) return;
     var tables = Array.prototype.slice.call(root.querySelectorAll("main table"));
     if (root.matches && root.matches("main table")) tables.push(root);
     tables.forEach(function (table) {
+      markStackable(table);
       var parent = table.parentElement;
       if (!parent || parent.classList.contains("table-scroll")) return;
       var box = document.createElement("div");
