@@ -358,6 +358,20 @@ def plot_config(language: str | None = None) -> dict:
     }
 
 
+def figure_has_data(figure: dict) -> bool:
+    """Whether any trace of a figure (as figure_json gives it) has a value to draw."""
+    for trace in figure.get("data") or []:
+        # the values axis: y, x for horizontal bars, `values` for pies (categories don't count)
+        key = "values" if "values" in trace else "x" if trace.get("orientation") == "h" else "y"
+        values = trace.get(key)
+        if isinstance(values, dict):  # plotly's typed-array form: {"dtype", "bdata"}
+            if values.get("bdata"):
+                return True
+        elif any(v is not None for v in values or []):
+            return True
+    return False
+
+
 def figure_json(fig: go.Figure) -> dict:
     """The figure as the plain dict `json_script` embeds and static/js/charts.js plots, with
     its `config` (plot_config) alongside `data` and `layout`."""

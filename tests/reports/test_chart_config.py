@@ -54,3 +54,27 @@ def test_swedish_locale_file_registers_sv_with_the_toolbar_strings():
     source = Path(finders.find("vendor/plotly/plotly-locale-sv.js")).read_text(encoding="utf-8")
     assert 'name: "sv"' in source
     assert '"Download plot as a PNG": "Ladda ner diagrammet som PNG"' in source
+
+
+def test_a_figure_without_values_is_no_chart():
+    empty = {"data": [{"type": "scatter", "x": ["jan", "feb"], "y": [None, None]}]}
+    some = {"data": [{"type": "scatter", "x": ["jan", "feb"], "y": [None, 62.5]}]}
+    hbar_empty = {"data": [{"type": "bar", "orientation": "h", "y": ["a"], "x": [None]}]}
+    assert not charts.figure_has_data(empty)
+    assert not charts.figure_has_data({"data": []})
+    assert not charts.figure_has_data(hbar_empty)
+    assert charts.figure_has_data(some)
+
+
+def test_the_chart_partial_says_so_instead_of_drawing_an_empty_frame():
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    empty = SimpleNamespace(id="fig-x", label="Återkomst", figure={"data": [{"y": [None]}]})
+    html = render_to_string("reports/_chart.html", {"chart": empty})
+    assert "inga värden att visa i diagrammet" in html
+    assert "data-figure" not in html
+    full = SimpleNamespace(id="fig-y", label="Avslut", figure={"data": [{"y": [3]}]})
+    html = render_to_string("reports/_chart.html", {"chart": full})
+    assert 'data-figure="fig-y"' in html and 'role="group"' in html
