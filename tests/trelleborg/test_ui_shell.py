@@ -1,0 +1,44 @@
+"""The page shell (issue 15): a favicon that exists, the admin under EOR's own name in
+Swedish, and the administrative links grouped in one menu."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_links_a_favicon_that_is_served(client, maria):
+    client.force_login(maria)
+    page = client.get(reverse("home")).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    assert finders.find("favicon.svg")
+
+
+def test_the_admin_is_eor_administration_in_swedish(client, ada):
+    client.force_login(ada)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "EOR – administration" in page
+    assert "Django" not in page.split("<body", 1)[1].split("</header>", 1)[0]
+    assert 'href="/static/favicon.svg"' in page
+    assert "Inloggningsspärr" in page  # the Axes section
+    assert "inloggningsförsök" in page.lower()
+    assert "Access attempts" not in page
+
+
+def test_api_token_user_columns_are_swedish(client, ada):
+    client.force_login(ada)
+    page = client.get(reverse("admin:integrations_apitoken_add")).content.decode()
+    assert "Created by" not in page and "Revoked by" not in page
+
+
+def test_administrative_links_share_one_menu_for_managers_only(client, maria, alice):
+    client.force_login(maria)
+    page = client.get(reverse("home")).content.decode()
+    menu = page.split("<details data-nav-menu", 1)[1].split("</details>", 1)[0]
+    for url in (reverse("audit:changes"), reverse("audit:access"), reverse("cases:import_events")):
+        assert f'href="{url}"' in menu
+    client.force_login(alice)
+    assert "data-nav-menu" not in client.get(reverse("home")).content.decode()
