@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 # role, username: the demo's featured sign-ins (goals/demo.py FEATURED; demo_logins prints them)
@@ -56,7 +57,7 @@ def main() -> None:
                 page.wait_for_load_state("networkidle")
                 target = args.out / f"{role}-{width}.png"
                 page.screenshot(path=str(target), full_page=True)
-                print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+                sys.stdout.write(f"{target}\n")
             context.close()
         browser.close()
 
