@@ -58,22 +58,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     actions = [revoke_tokens]
     readonly_fields = [
         "prefix",
-        "created_by_name",
+        "created_by",
         "created_at",
         "last_used_at",
         "revoked_at",
-        "revoked_by_name",
+        "revoked_by",
     ]
-
-    # The two user columns have no Swedish verbose_name on the model (adding one needs a
-    # migration); the admin names them here instead of showing "Created by"/"Revoked by".
-    @admin.display(description=_("skapad av"))
-    def created_by_name(self, obj: ApiToken) -> str:
-        return str(obj.created_by or "–")
-
-    @admin.display(description=_("återkallad av"))
-    def revoked_by_name(self, obj: ApiToken) -> str:
-        return str(obj.revoked_by or "–")
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser

@@ -42,3 +42,19 @@ def test_administrative_links_share_one_menu_for_managers_only(client, maria, al
         assert f'href="{url}"' in menu
     client.force_login(alice)
     assert "data-nav-menu" not in client.get(reverse("home")).content.decode()
+
+
+def test_fields_without_verbose_name_get_swedish_labels_without_a_migration():
+    from django.core.management import call_command
+
+    from audit.models import AuditEntry
+    from goals.models import GroupDecision
+    from integrations.models import ApiToken
+
+    assert str(GroupDecision._meta.get_field("decided_by").verbose_name) == "beslutad av"
+    assert str(ApiToken._meta.get_field("revoked_by").verbose_name) == "återkallad av"
+    assert str(AuditEntry._meta.get_field("action").verbose_name) == "åtgärd"  # auditlog's
+    # a label given in code stays as it is
+    assert str(GroupDecision._meta.get_field("month").verbose_name) != "month"
+    # and the migration state does not see the labels (deconstruct reads _verbose_name)
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
