@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -18,8 +20,15 @@ admin.site.index_title = _("Administration av EOR")
 # The site's own autocomplete, access-logged (the site wraps it in admin_view as before).
 admin.site.autocomplete_view = ReadLoggedAutocomplete.as_view(admin_site=admin.site)
 
+
+def favicon(request):
+    """/favicon.ico for clients that ask for it without reading the page's <link rel=icon>."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", goals_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "logga-in/",
         auth_views.LoginView.as_view(

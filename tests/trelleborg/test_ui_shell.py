@@ -58,3 +58,9 @@ def test_fields_without_verbose_name_get_swedish_labels_without_a_migration():
     assert str(GroupDecision._meta.get_field("month").verbose_name) != "month"
     # and the migration state does not see the labels (deconstruct reads _verbose_name)
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_favicon_ico_redirects_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].startswith("/static/favicon")
