@@ -49,7 +49,7 @@
     });
   }
 
-  // The header's disclosure menu ("Administrera"): Escape or a click elsewhere closes it.
+  // The header's disclosure menu ("Administrera"): Escape, a click or focus elsewhere closes it.
   function closeMenus(except) {
     document.querySelectorAll("details[data-nav-menu][open]").forEach(function (menu) {
       if (menu !== except) menu.open = false;
@@ -66,6 +66,11 @@
   document.addEventListener("htmx:afterSettle", function () { wrapTables(document); });
   document.addEventListener("click", function (event) {
     closeMenus(event.target.closest ? event.target.closest("details[data-nav-menu]") : null);
+  });
+  // Tabbing past the menu's last link closes it, so it never covers the page behind.
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest ? event.target.closest("details[data-nav-menu]") : null;
+    if (menu && menu.open && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

@@ -46,6 +46,12 @@ def test_each_role_signs_in_and_sees_its_navigation(page, sign_in, personas, use
         else:
             assert text not in links, f"{username} must not see {text!r}"
 
+    if username in {"maria", "ada"}:
+        # Escape closes the menu and gives focus back to its button
+        page.keyboard.press("Escape")
+        assert nav.locator("details[data-nav-menu]").get_attribute("open") is None
+        assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+
     # the main row fits one line at 1366 px (the header is one row, not three)
     page.set_viewport_size({"width": 1366, "height": 800})
     page.keyboard.press("Escape")
