@@ -13,24 +13,36 @@ help: ## list the targets
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "EOR needs Python 3.11 or newer")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> Skapar $(VENV) ($(PYTHON) -m venv)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip is silent for a couple of minutes on a fresh machine: say so before it starts.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "==> Installerar beroenden i $(VENV) (första gången tar det ett par minuter)…"
+	@$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "    beroenden klara"
 	@touch $@
 
 venv: $(VENV)/.installed ## create or update the virtualenv with all dependencies
 
 migrate: venv ## apply database migrations
-	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
+	@echo "==> Databasen: kör migreringar"
+	@$(RUN_ENV) $(BIN)/python manage.py migrate --no-input -v 0
 
+# The demo load's rollup and worker lines go to $(DEMO_LOG), shown only when it fails.
+DEMO_LOG := .demo-load.log
 demo: migrate ## load the demo organisation and data once (skipped when present)
-	$(RUN_ENV) $(BIN)/python manage.py load_demo --if-empty
+	@echo "==> Demodata: läser in (första gången ungefär en minut; logg i $(DEMO_LOG))"
+	@$(RUN_ENV) LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo --if-empty > $(DEMO_LOG) 2>&1 \
+		|| { cat $(DEMO_LOG); echo "load_demo misslyckades (se ovan)"; exit 1; }
+	@tail -n 1 $(DEMO_LOG) | sed 's/^/    /'
 
+# The sign-ins are printed last, after runserver's own banner, so they are what one sees.
 run: demo ## set up everything and serve the demo on http://127.0.0.1:$(PORT)
-	$(RUN_ENV) $(BIN)/python manage.py demo_logins --port $(PORT)
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "==> Startar servern på http://127.0.0.1:$(PORT)/ (Ctrl-C stoppar)"
+	@( sleep 2; $(RUN_ENV) $(BIN)/python manage.py demo_logins --port $(PORT) ) &
+	@$(RUN_ENV) DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: venv ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -72,4 +84,4 @@ ci: ## what CI runs: the suite on throwaway PostgreSQL + Redis, then on SQLite (
 	.ci/run
 
 clean: ## remove the virtualenv, the SQLite database and collected static files
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles $(DEMO_LOG)

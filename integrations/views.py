@@ -131,6 +131,10 @@ def comparison(request: HttpRequest) -> HttpResponse:
                 "rows": rows,
                 "chart": Chart(f"chart-{kpi}", figure_json(figure), str(title)),
                 "any_values": any(by_place.values()),
+                # own figures beside Kolada's only mean something for years both have
+                "overlap": own is None or _overlap(own, by_place),
+                "own_years": sorted(y for y, v in (own or {}).items() if v is not None),
+                "kolada_years": sorted({y for v in by_place.values() for y in v}),
             }
         )
     context.update(
@@ -217,3 +221,15 @@ def decisions(request: HttpRequest) -> HttpResponse:
         "integrations-page",
     )
     return render(request, template, context)
+
+
+def _overlap(own: dict, by_place: dict) -> bool:
+    """Whether a year has both an own figure and a Kolada value (issue 15: a comparison whose
+    own years never meet Kolada's says so instead of drawing two disjoint lines)."""
+    own_years = {year for year, value in own.items() if value is not None}
+    kolada_years = {y for values in by_place.values() for y, v in values.items() if v is not None}
+    if not own_years or not kolada_years:
+        return True  # one side alone: its chart is no comparison and misleads no one
+    return any(
+        own_years & {y for y, v in values.items() if v is not None} for values in by_place.values()
+    )

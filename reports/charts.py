@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trelleborg.months import add_months, months_of_year
@@ -336,9 +337,47 @@ def _layout(title: str, *, y_title: str, **extra) -> dict:
     }
 
 
+def plot_config(language: str | None = None) -> dict:
+    """plotly's `config` for every chart: the toolbar offers "download as PNG" and nothing
+    else, and plotly's own strings follow the page's language.
+
+    The figures fall under secrecy law (OSL), so the "Share chart…" button (uploads to Plotly
+    Cloud), the Chart Studio edit link and the plotly logo link must not exist; listing the
+    one button we want (`modeBarButtons`) keeps buttons added by a future plotly.js out too.
+    The Swedish dictionary is static/vendor/plotly/plotly-locale-sv.js; English is built in.
+    """
+    language = (language or get_language() or "sv").split("-")[0]
+    return {
+        "responsive": True,
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "plotlyServerURL": "",
+        "modeBarButtons": [["toImage"]],
+        "toImageButtonOptions": {"format": "png", "filename": "eor-diagram", "scale": 2},
+        "locale": "sv" if language == "sv" else "en",
+    }
+
+
+def figure_has_data(figure: dict) -> bool:
+    """Whether any trace of a figure (as figure_json gives it) has a value to draw."""
+    for trace in figure.get("data") or []:
+        # the values axis: y, x for horizontal bars, `values` for pies (categories don't count)
+        key = "values" if "values" in trace else "x" if trace.get("orientation") == "h" else "y"
+        values = trace.get(key)
+        if isinstance(values, dict):  # plotly's typed-array form: {"dtype", "bdata"}
+            if values.get("bdata"):
+                return True
+        elif any(v is not None for v in values or []):
+            return True
+    return False
+
+
 def figure_json(fig: go.Figure) -> dict:
-    """The figure as the plain dict `json_script` embeds and static/js/charts.js plots."""
-    return json.loads(fig.to_json())
+    """The figure as the plain dict `json_script` embeds and static/js/charts.js plots, with
+    its `config` (plot_config) alongside `data` and `layout`."""
+    figure = json.loads(fig.to_json())
+    figure["config"] = plot_config()
+    return figure
 
 
 def exits_figure(frame: pd.DataFrame, *, record: tuple[dt.date, int] | None) -> go.Figure:

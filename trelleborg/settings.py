@@ -288,7 +288,7 @@ EOR_API_BAD_TOKENS_PER_ADDRESS = env_rate("EOR_API_BAD_TOKENS_PER_ADDRESS", "20/
 EOR_EARLIEST_EVENT_DATE = env_date("EOR_EARLIEST_EVENT_DATE", dt.date(2000, 1, 1))
 
 # --- Security: sign-in, sessions, headers, audit (issue 6; the audit app wires it) ---------
-INSTALLED_APPS += ["axes", "auditlog", "csp", "audit"]
+INSTALLED_APPS += ["trelleborg.axes_app.AxesConfig", "auditlog", "csp", "audit"]
 # Order matters: the session checks need the user and messages; axes must be last.
 MIDDLEWARE += [
     "audit.sessions.SessionTimeoutMiddleware",

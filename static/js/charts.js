@@ -8,7 +8,14 @@
 (function () {
   "use strict";
 
-  var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  // Each figure carries its config (reports/charts.py plot_config: the toolbar is "download
+  // as PNG" only, the locale follows the page). This fallback applies the same rules to a
+  // figure that came without one, so no chart ever shows the cloud/share buttons.
+  var FALLBACK = {
+    responsive: true, displaylogo: false, showSendToCloud: false, plotlyServerURL: "",
+    modeBarButtons: [["toImage"]],
+    locale: (document.documentElement.lang || "sv").slice(0, 2) === "sv" ? "sv" : "en"
+  };
 
   function plotIn(root) {
     if (!window.Plotly || !root || !root.querySelectorAll) return;
@@ -23,7 +30,7 @@
       } catch (err) {
         return;
       }
-      window.Plotly.react(el, figure.data || [], figure.layout || {}, CONFIG);
+      window.Plotly.react(el, figure.data || [], figure.layout || {}, figure.config || FALLBACK);
     });
   }
 

@@ -40,6 +40,7 @@ GET = {
     "login": "200 redirect redirect redirect redirect redirect redirect 200",
     "logout": "405 405 405 405 405 405 405 405",
     "set_language": "redirect redirect redirect redirect redirect redirect redirect redirect",
+    "favicon": "redirect redirect redirect redirect redirect redirect redirect redirect",
     # cases: client-level, caseworkers and managers of the unit, admin; never leadership
     "cases:my_cases": "login 200 200 200 200 404 200 login",
     "cases:register_case": "login 200 200 200 200 404 200 login",

@@ -3,13 +3,15 @@ own indicators as stored (goals.models.Indicator.display_name)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from goals.models import Indicator
+from goals.models import Indicator, ManualValue
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +92,15 @@ def test_lead_time_dashboard_heading_follows_the_language(client, maria, own_ind
     assert f'<h2 id="lead-heading">{OWN_LEAD}</h2>' in own
 
 
-def test_manual_dashboard_heading_and_chart_follow_the_language(client, maria, own_indicators):
+def test_manual_dashboard_heading_and_chart_follow_the_language(client, maria, org, own_indicators):
+    # a value each, so there is a chart to name (a chart of nothing is a sentence instead)
+    for code in ("franvaro_skola", "nojdhet"):
+        ManualValue.objects.create(
+            unit=org["a"],
+            indicator=Indicator.objects.get(code=code),
+            month=dt.date(2018, 1, 1),
+            value=Decimal("7.5"),
+        )
     client.force_login(maria)
     params = {"unit": "unit-a", "year": "2018", "indicator": "franvaro_skola"}
     swedish = client.get(DASH, params).content.decode()

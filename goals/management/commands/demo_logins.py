@@ -24,13 +24,19 @@ class Command(BaseCommand):
             self.stdout.write("Inga demoanvändare: kör `python manage.py load_demo` först.")
             return
         url = f"http://{host}:{port}{reverse('login')}"
-        self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"EOR-demo: logga in på {url}"))
         width = max(len(role) for role, _u, _w in logins)
+        rule = "=" * 64
+        # Printed last by `make run`, under a rule, so the sign-ins are what one sees.
+        self.stdout.write("")
+        self.stdout.write(rule)
+        self.stdout.write(self.style.SUCCESS(f"EOR-demo: logga in på {url}"))
+        self.stdout.write("")
         for role, username, where in logins:
             self.stdout.write(f"  {role:<{width}}  {username:<12}  ({where})")
+        self.stdout.write("")
         if settings.DEBUG:
             self.stdout.write(f"  Lösenord för alla: {DEMO_PASSWORD}  (bara med DEBUG=true)")
         else:
             self.stdout.write("  DEBUG är av: demolösenordet visas inte.")
+        self.stdout.write(rule)
         self.stdout.write("")
