@@ -27,6 +27,7 @@ from trelleborg.months import add_months, current_month, months_between
 
 from .charts import LeadMonth, goal_target
 from .models import RefreshState, Rollup
+from .report import EXITS_CODE, _whole
 
 EXITS = Indicator.Kind.EXITS
 LEAD_TIME = Indicator.Kind.LEAD_TIME
@@ -135,10 +136,11 @@ def decisions_in_force(units: Sequence[Unit], first: dt.date, last: dt.date) -> 
     few, so resolving them in Python beats a greatest-per-group subquery."""
     rows = (
         GroupDecision.objects.filter(unit__in=[u.pk for u in units], month__range=(first, last))
-        .values_list("unit_id", "month", "eor")
+        .for_indicator(EXITS_CODE)
+        .values_list("unit_id", "month", "target")
         .order_by("unit_id", "month", "version")
     )
-    return {(unit_id, month): eor for unit_id, month, eor in rows}
+    return {(unit_id, month): _whole(eor) for unit_id, month, eor in rows}
 
 
 def pool_over_subtrees(
@@ -171,12 +173,13 @@ def subtree_decisions(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date
     over the same subtree). One query; versions resolved in Python."""
     rows = (
         GroupDecision.objects.filter(unit__path__startswith=unit.path, month__range=(first, last))
-        .values_list("unit_id", "month", "version", "eor")
+        .for_indicator(EXITS_CODE)
+        .values_list("unit_id", "month", "version", "target")
         .order_by("unit_id", "month", "version")
     )
     latest: dict[tuple[int, dt.date], int] = {}
     for unit_id, month, _version, eor in rows:
-        latest[(unit_id, month)] = eor  # ordered by version: the last one is in force
+        latest[(unit_id, month)] = _whole(eor)  # ordered by version: the last one is in force
     own: dict[dt.date, int] = {}
     below: dict[dt.date, int] = defaultdict(int)
     for (unit_id, month), eor in latest.items():

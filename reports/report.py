@@ -12,19 +12,27 @@ from trelleborg.months import format_month, months_of_year
 from .compute import recompute
 from .models import Rollup, RollupRun
 
+EXITS_CODE = "avslut"
+
 
 def lead_time_indicators() -> list[Indicator]:
     return list(Indicator.objects.filter(kind=Indicator.Kind.LEAD_TIME, active=True))
 
 
 def eor_in_force(unit: Unit, months: list[dt.date]) -> dict[dt.date, int]:
-    """The unit's own group EOR per month: the highest version's value."""
+    """The unit's own group EOR on `avslut` (exits) per month: the highest version's value."""
     rows = (
         GroupDecision.objects.filter(unit=unit, month__in=months)
+        .for_indicator(EXITS_CODE)
         .order_by("month", "version")
-        .values_list("month", "eor")
+        .values_list("month", "target")
     )
-    return dict(rows)  # ordered by version: the last one per month wins
+    return {month: _whole(target) for month, target in rows}  # by version: the last wins
+
+
+def _whole(value):
+    """An exit EOR is a whole count: shown and serialised as one."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def targets_sum(unit: Unit, months: list[dt.date]) -> dict[dt.date, int]:

@@ -96,7 +96,7 @@ def test_revision_needs_a_reason_and_keeps_history(as_maria):
     assert "Ange skälet till ändringen" in response.content.decode()
     assert GroupDecision.objects.count() == 1
     as_maria.post(meeting_url(), decision_post(6, version=1, revision_reason="Två nya jobbchanser"))
-    assert list(GroupDecision.objects.values_list("version", "eor")) == [(2, 6), (1, 5)]
+    assert list(GroupDecision.objects.values_list("version", "target")) == [(2, 6), (1, 5)]
     body = as_maria.get(meeting_url()).content.decode()
     assert "Version 2: EOR 6" in body and "Version 1: EOR 5" in body
     assert "Två nya jobbchanser" in body
@@ -114,7 +114,7 @@ def test_stale_form_loses_and_keeps_its_input(as_maria, maria, org):
     assert "sparade en annan version" in body
     assert "Min långa motivering" in body  # nothing lost
     assert 'name="version" value="1"' in body  # the form now carries the version in force
-    assert list(GroupDecision.objects.values_list("eor", flat=True)) == [4]
+    assert list(GroupDecision.objects.values_list("target", flat=True)) == [4]
 
 
 def test_service_conflict_when_version_is_stale(maria, org, today):
@@ -203,7 +203,9 @@ def test_meeting_page_query_count(
     )
     for _ in range(5):
         MembershipFactory(unit=org["a"], role=Role.CASEWORKER)
-    with django_assert_max_num_queries(page_query_budget):
+    # One over the busy-page budget since issue 14: the page offers the indicators a group
+    # may commit on (one small query; caching it would serve a stale list after an edit).
+    with django_assert_max_num_queries(page_query_budget + 1):
         response = as_maria.get(meeting_url())
     assert response.status_code == 200
 
