@@ -9,6 +9,7 @@ from django.db.models import Sum
 from goals.models import GroupDecision, Indicator, IndividualTarget, Unit
 from trelleborg.months import format_month, months_of_year
 
+from . import judging
 from .compute import recompute
 from .models import Rollup, RollupRun
 
@@ -64,6 +65,8 @@ def eor_report(unit: Unit, year: int, *, refresh: bool = True) -> dict:
         .select_related("indicator")
     }
     eors, targets = eor_in_force(unit, months), targets_sum(unit, months)
+    # Every EOR the unit itself decided, judged by the one judge (no parent sums here).
+    judged = judging.judge_many([unit], months[0], months[-1], sums=False)
     out_months = []
     for month in months:
         exits = rows.get(("avslut", month))
@@ -86,6 +89,7 @@ def eor_report(unit: Unit, year: int, *, refresh: bool = True) -> dict:
                 "exits_total": work + studies,
                 "eor": eors.get(month),
                 "individual_targets_sum": targets.get(month),
+                "eors": [j.as_json() for j in judged.get((unit.pk, month), [])],
                 "lead_times": lead_times,
             }
         )
