@@ -433,7 +433,13 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
             initial={"worked": record.worked, "adjust": record.adjust} if record else None
         )
     rows, target_sum = _meeting_rows(unit, month)
-    decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    # The EOR the individual targets are compared with: the exit EOR (the others are judged
+    # in the outcome partial, reports:partial_followup).
+    decision = (
+        GroupDecision.objects.for_unit_month(unit, month)
+        .filter(indicator__kind=Indicator.Kind.EXITS)
+        .latest_version()
+    )
     named = [c.client_ref for r in rows if r["plan"] for c in r["plan"].named_clients.all()]
     context = {
         # Which named clients exited is a fact of cases, asked through the hook.

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from goals.access import CLIENT_ROLES, get_unit_for_user
 from goals.models import Indicator, YearGoal
 from trelleborg import accesslog
-from trelleborg.months import current_month, parse_month
+from trelleborg.months import current_month, parse_month, today
 
-from . import selectors
+from . import figures, judging, selectors
 
 
 def _month(text: str):
@@ -106,7 +106,7 @@ def followup(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
         request,
         "reports/_followup.html",
         _("Uppföljning"),
-        {"unit": unit, "month": m, "f": f},
+        {"unit": unit, "month": m, "f": f, "eors": judging.unit_eors(unit, m)},
     )
 
 
@@ -120,3 +120,42 @@ def hit_rate(request: HttpRequest, unit_code: str) -> HttpResponse:
         _("Träffsäkerhet"),
         {"unit": unit, "rows": rows, "group": group},
     )
+
+
+@login_required
+def eors(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    """The unit's EORs for the month, each judged on its own terms (and, for a parent
+    without its own exit EOR, the labelled sum of the groups' exit EORs)."""
+    unit = get_unit_for_user(request.user, unit_code)
+    m = _month(month)
+    full = figures.sees_in_full(request.user, unit)
+    judged = [judging.for_audience(j, full=full) for j in judging.unit_eors(unit, m)]
+    return _render(
+        request,
+        "reports/_eors_judged.html",
+        _("Månadens EOR"),
+        {"unit": unit, "month": m, "eors": judged},
+    )
+
+
+@login_required
+def eor_material(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    """The meeting's material for a lead-time EOR (backlog, oldest waits, recent medians and
+    p90s, best month, the year goal) or a manual one (recent values)."""
+    unit = get_unit_for_user(request.user, unit_code)
+    m = _month(month)
+    indicator = get_object_or_404(
+        Indicator,
+        code=request.GET.get("indicator", ""),
+        kind__in=[Indicator.Kind.LEAD_TIME, Indicator.Kind.MANUAL],
+    )
+    context = {"unit": unit, "month": m, "indicator": indicator}
+    if indicator.kind == Indicator.Kind.MANUAL:
+        context["values"] = selectors.manual_recent(unit, indicator, m)
+    else:
+        context.update(
+            backlog=selectors.lead_time_backlog(unit, indicator, today()),
+            as_of=today(),
+            material=selectors.lead_time_material(unit, indicator, m),
+        )
+    return _render(request, "reports/_eor_material.html", indicator.display_name, context)

@@ -32,4 +32,10 @@ urlpatterns = [
         name="partial_followup",
     ),
     path("delar/traffsakerhet/<slug:unit_code>/", partials.hit_rate, name="partial_hit_rate"),
+    path("delar/eor/<slug:unit_code>/<str:month>/", partials.eors, name="partial_eors"),
+    path(
+        "delar/eor-underlag/<slug:unit_code>/<str:month>/",
+        partials.eor_material,
+        name="partial_eor_material",
+    ),
 ]
