@@ -10,7 +10,7 @@ as a plain GET and the figures are in the data tables.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -32,7 +32,8 @@ from trelleborg.months import (
 )
 from trelleborg.vocabulary import Role
 
-from . import charts, figures, selectors
+from . import charts, figures, judging, selectors
+from .judging import _json_number
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -302,6 +303,9 @@ class OverviewRow:
     lead_median: float | None
     lead_p90: float | None
     lead_masked: bool
+    # The unit's EORs of the month, each judged on its own indicator (reports.judging),
+    # lead-time outcomes under the small-number rule for the viewer.
+    eors: list = field(default_factory=list)
 
 
 @login_required
@@ -362,16 +366,20 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
     position = charts.year_position(year, today())
     # Months of `year` that are over at `month`'s end, for the projection.
     closed = min(position.closed, month.month)
-    rollups = figures.rollups_for_units(
-        units, [i for i in (exits_indicator, lead) if i is not None], first, month
+    # The EORs first: their indicators' rollup rows come with the table's, in one query.
+    decisions = judging.decisions_in_force(units, month, month, below=True)
+    rolled = {i.pk: i for i in (exits_indicator, lead) if i is not None}
+    rolled.update(
+        (d.indicator_id, d.indicator)
+        for d in decisions
+        if d.indicator.kind in (Indicator.Kind.EXITS, Indicator.Kind.LEAD_TIME)
     )
+    rollups = figures.rollups_for_units(units, rolled.values(), first, month)
     goals = figures.year_goals(units, exits_indicator, year)
     baselines = figures.year_totals(
         units, exits_indicator, {g.baseline_year for g in goals.values() if g.baseline_year}
     )
-    decisions = figures.eor_over_subtrees(
-        units, figures.decisions_in_force(units, month, month), [month]
-    )
+    judged = judging.judge_many(units, month, month, decisions=decisions, rollups=rollups)
     min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
     top_depth = min((u.depth for u in units), default=0)
     # The scope is closed under "below" (a subtree, or the user's reach): a unit has
@@ -396,18 +404,20 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
         target = goal.target if goal else None
         projected = ytd_closed / closed * 12 if closed else None
         exits = exits_by_month.get(month, 0) if month <= current_month() else None
-        eor = decisions.get((unit.pk, month))
+        full = figures.sees_in_full(user, unit)
+        eors = [judging.for_audience(j, full=full) for j in judged.get((unit.pk, month), [])]
+        exit_eor = next((j for j in eors if j.indicator.pk == exits_indicator.pk), None)
         lead_row = rollups.get((unit.pk, lead.pk, month)) if lead else None
         n = lead_row.count if lead_row else 0
-        shown = charts.percentiles_shown(n, min_n=min_n, full=figures.sees_in_full(user, unit))
+        shown = charts.percentiles_shown(n, min_n=min_n, full=full)
         rows.append(
             OverviewRow(
                 unit=unit,
                 level=unit.depth - top_depth + 1,
                 has_children=unit.pk in parents,
                 exits=exits,
-                eor=eor,
-                met_eor=(exits >= eor) if (eor is not None and exits is not None) else None,
+                eor=_json_number(exit_eor.target) if exit_eor else None,
+                met_eor=exit_eor.reached if exit_eor else None,
                 ytd=ytd,
                 goal=target,
                 projected=projected,
@@ -416,6 +426,7 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
                 lead_median=lead_row.median if (lead_row and shown) else None,
                 lead_p90=lead_row.p90 if (lead_row and shown) else None,
                 lead_masked=bool(n and not shown),
+                eors=eors,
             )
         )
     return rows

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -217,34 +217,48 @@ def _judgement(
     )
 
 
-def outcomes(keys: Iterable[tuple[int, int, dt.date]]) -> dict[tuple[int, int, dt.date], Outcome]:
+def outcomes(
+    keys: Iterable[tuple[int, int, dt.date]],
+    indicators: dict[int, Indicator] | None = None,
+    rollups: Mapping[tuple[int, int, dt.date], object] | None = None,
+) -> dict[tuple[int, int, dt.date], Outcome]:
     """Outcomes per (unit id, indicator id, month), in two queries whatever the number of
     keys: rollup rows (exits, lead times; pooled over the subtree) and manual values (the
     unit's own). A key without a row has the indicator's empty outcome (see `_empty`)."""
     keys = set(keys)
     if not keys:
         return {}
-    indicators = {i.pk: i for i in Indicator.objects.filter(pk__in={k[1] for k in keys})}
+    if indicators is None:
+        indicators = {i.pk: i for i in Indicator.objects.filter(pk__in={k[1] for k in keys})}
     unit_ids = {k[0] for k in keys}
     first, last = min(k[2] for k in keys), max(k[2] for k in keys)
     out: dict[tuple[int, int, dt.date], Outcome] = {
         key: _empty(indicators[key[1]]) for key in keys if key[1] in indicators
     }
     rolled = [pk for pk, i in indicators.items() if i.kind in (EXITS, LEAD_TIME)]
-    if rolled:
+    if rolled and rollups is not None:
+        # Rows the caller already read (every unit, rolled indicator and month of the keys).
+        rows = [
+            (key[0], key[1], key[2], rollups[key].count, rollups[key].median)
+            for key in keys
+            if key in rollups
+        ]
+    elif rolled:
         rows = (
             Rollup.objects.filter(unit__in=unit_ids, indicator__in=rolled)
             .in_months(first, last)
             .values_list("unit_id", "indicator_id", "month", "count", "median")
         )
-        for unit_id, indicator_id, month, count, median in rows:
-            key = (unit_id, indicator_id, month)
-            if key not in out:
-                continue
-            if indicators[indicator_id].kind == EXITS:
-                out[key] = Outcome(float(count))
-            else:
-                out[key] = Outcome(median, count)
+    else:
+        rows = []
+    for unit_id, indicator_id, month, count, median in rows:
+        key = (unit_id, indicator_id, month)
+        if key not in out:
+            continue
+        if indicators[indicator_id].kind == EXITS:
+            out[key] = Outcome(float(count))
+        else:
+            out[key] = Outcome(median, count)
     manual = [pk for pk, i in indicators.items() if i.kind == MANUAL]
     if manual:
         rows = ManualValue.objects.filter(
@@ -278,12 +292,17 @@ def judge_many(
     *,
     today: dt.date | None = None,
     sums: bool = True,
+    decisions: list[GroupDecision] | None = None,
+    rollups: Mapping[tuple[int, int, dt.date], object] | None = None,
 ) -> dict[tuple[int, dt.date], list[Judgement]]:
     """Every EOR of `units` for the months first..last, judged, per (unit id, month): the
     unit's own EORs (indicator order), then, with `sums`, for each exit indicator the unit
-    has no EOR of its own on, the labelled sum of the EORs decided below it. Four queries."""
+    has no EOR of its own on, the labelled sum of the EORs decided below it. Three queries
+    at most; a page that already read the `decisions` (`decisions_in_force`) and the rollup
+    rows of their indicators (`figures.rollups_for_units`) passes them and saves two."""
     today = today or today_()
-    decisions = decisions_in_force(units, first, last, below=sums)
+    if decisions is None:
+        decisions = decisions_in_force(units, first, last, below=sums)
     wanted = {u.pk: u for u in units}
     own: dict[tuple[int, dt.date], list[GroupDecision]] = defaultdict(list)
     for d in decisions:
@@ -306,9 +325,13 @@ def judge_many(
             unit_id, month, indicator_id = key
             if any(d.indicator_id == indicator_id for d in own.get((unit_id, month), [])):
                 del summed[key]  # the unit's own decision is its EOR
+    for d in decisions:
+        indicators[d.indicator_id] = d.indicator
     found = outcomes(
         [(d.unit_id, d.indicator_id, d.month) for ds in own.values() for d in ds]
-        + [(unit_id, indicator_id, month) for unit_id, month, indicator_id in summed]
+        + [(unit_id, indicator_id, month) for unit_id, month, indicator_id in summed],
+        indicators,
+        rollups,
     )
     out: dict[tuple[int, dt.date], list[Judgement]] = defaultdict(list)
     for (unit_id, month), ds in own.items():
