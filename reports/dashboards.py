@@ -151,7 +151,7 @@ def unit_dashboard(request: HttpRequest) -> HttpResponse:
 def _exits_context(unit, indicator, year, rows, position) -> dict:
     first, last = figures.year_bounds(year)
     counts = {month: row.count for month, row in rows.items()}
-    eor = figures.subtree_decisions(unit, first, last)
+    eor, verdicts, _judged = _indicator_eors(unit, indicator, first, last, rows)
     goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
     baseline_total = None
     if goal_row is not None and goal_row.baseline_year:
@@ -165,6 +165,7 @@ def _exits_context(unit, indicator, year, rows, position) -> dict:
         exits={m: c for m, c in counts.items() if m.year == year},
         eor=eor,
         targets=figures.subtree_targets(unit, first, last),
+        verdicts=verdicts,
     )
     progress = charts.year_progress(frame, goal=goal.target if goal else None, position=position)
     record = charts.record_month(counts)
@@ -188,6 +189,21 @@ def _exits_context(unit, indicator, year, rows, position) -> dict:
             ),
         ],
     }
+
+
+def _indicator_eors(unit, indicator, first, last, rows=None):
+    """The unit's EOR on `indicator` per month of first..last, judged (its own, or for an
+    exit indicator the labelled sum of those below): (targets, verdicts, judgements) by
+    month. `rows` are the unit's rollup rows of the indicator by month, when read already."""
+    rollups = (
+        {(unit.pk, indicator.pk, m): r for m, r in rows.items()}
+        if rows is not None and indicator.kind != Indicator.Kind.MANUAL
+        else None
+    )
+    judged = judging.judge_many([unit], first, last, only=indicator, rollups=rollups)
+    by_month = {m: js[0] for (_u, m), js in judged.items() if js}
+    targets = {m: _json_number(j.target) for m, j in by_month.items()}
+    return targets, {m: j.reached for m, j in by_month.items()}, by_month
 
 
 def _lead_time_context(unit, indicator, year, rows, context) -> dict:
@@ -227,8 +243,12 @@ def _lead_time_context(unit, indicator, year, rows, context) -> dict:
             record["baseline_median"] = base
     closed = [r for r in records if r["n"] is not None][: context["position"].closed or 12]
     latest = closed[-1] if closed else None
+    _targets, _verdicts, judged = _indicator_eors(unit, indicator, *figures.year_bounds(year), rows)
     return {
         "kind": "lead_time",
+        "eor_months": [
+            judging.for_audience(j, full=context["full"]) for _m, j in sorted(judged.items())
+        ],
         "frame": records,
         "goal": goal,
         "baseline_year": baseline_year,
@@ -255,11 +275,13 @@ def _lead_time_context(unit, indicator, year, rows, context) -> dict:
 
 def _manual_context(unit, indicator, year, values, position) -> dict:
     goal = figures.lead_goal(figures.year_goals([unit], indicator, year).get(unit.pk))
+    _targets, _verdicts, judged = _indicator_eors(unit, indicator, *figures.year_bounds(year))
     frame = charts.manual_frame(
         year=year, position=position, values={m: v for m, v in values.items() if m.year == year}
     )
     return {
         "kind": "manual",
+        "eor_months": [j for _m, j in sorted(judged.items())],
         "frame": frame.reset_index().to_dict("records"),
         "goal": goal,
         "charts": [
@@ -531,13 +553,20 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         counts = {
             m: r.count for (u, i, m), r in rollups.items() if i == indicator.pk and u == unit.pk
         }
-        eor = figures.subtree_decisions(unit, first, last)
+        eor, verdicts, _judged = _indicator_eors(
+            unit,
+            indicator,
+            first,
+            last,
+            {m: r for (u, i, m), r in rollups.items() if i == indicator.pk and u == unit.pk},
+        )
         frame = charts.exits_year_frame(
             year=year,
             position=position,
             exits={m: c for m, c in counts.items() if m.year == year},
             eor=eor,
             targets=figures.subtree_targets(unit, first, last),
+            verdicts=verdicts,
         )
         goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
         baseline_total = (
@@ -586,10 +615,16 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
             }
         )
     follow_up = MonthFollowUp.objects.filter(unit=unit, month=month).first()
+    # Every EOR of the month, each on its own indicator (the rollups read above cover them).
+    month_eors = [
+        judging.for_audience(j, full=full)
+        for j in judging.judge_many([unit], month, month, rollups=rollups).get((unit.pk, month), [])
+    ]
     context = {
         "unit": unit,
         "units": units,
         "month": month,
+        "month_eors": month_eors,
         "month_value": format_month(month),
         "leads": leads,
         "follow_up": follow_up,

@@ -271,10 +271,15 @@ def outcomes(
 
 
 def decisions_in_force(
-    units: Sequence[Unit], first: dt.date, last: dt.date, *, below: bool = False
+    units: Sequence[Unit],
+    first: dt.date,
+    last: dt.date,
+    *,
+    below: bool = False,
+    only: Indicator | None = None,
 ) -> list[GroupDecision]:
     """The EORs in force of `units` (and, with `below`, of every unit below them) for the
-    months first..last, any indicator. One query."""
+    months first..last, on any indicator or `only` one. One query."""
     if below:
         condition = Q()
         for unit in units:
@@ -282,6 +287,8 @@ def decisions_in_force(
         scope = GroupDecision.objects.filter(condition) if units else GroupDecision.objects.none()
     else:
         scope = GroupDecision.objects.filter(unit__in=[u.pk for u in units])
+    if only is not None:
+        scope = scope.filter(indicator=only)
     return scope.filter(month__range=(first, last)).select_related("unit").in_force()
 
 
@@ -294,6 +301,7 @@ def judge_many(
     sums: bool = True,
     decisions: list[GroupDecision] | None = None,
     rollups: Mapping[tuple[int, int, dt.date], object] | None = None,
+    only: Indicator | None = None,
 ) -> dict[tuple[int, dt.date], list[Judgement]]:
     """Every EOR of `units` for the months first..last, judged, per (unit id, month): the
     unit's own EORs (indicator order), then, with `sums`, for each exit indicator the unit
@@ -302,7 +310,7 @@ def judge_many(
     rows of their indicators (`figures.rollups_for_units`) passes them and saves two."""
     today = today or today_()
     if decisions is None:
-        decisions = decisions_in_force(units, first, last, below=sums)
+        decisions = decisions_in_force(units, first, last, below=sums, only=only)
     wanted = {u.pk: u for u in units}
     own: dict[tuple[int, dt.date], list[GroupDecision]] = defaultdict(list)
     for d in decisions:
