@@ -121,7 +121,11 @@ class Judgement:
         name = self.indicator.display_name
         if self.summed:
             name = _("%(name)s (summa av gruppernas EOR)") % {"name": name}
-        return f"{name} {self.comparator} {self.target_text}: {self.outcome_text} {self.symbol}"
+        symbol = f"{self.symbol} " if self.symbol else ""
+        return (
+            f"{name} {self.comparator} {self.target_text}: {self.outcome_text} "
+            f"{symbol}{self.status_label}"
+        )
 
     def as_json(self) -> dict:
         """The `eors` item of `eor_report` and the API (DESIGN.md "Report")."""

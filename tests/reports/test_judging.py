@@ -119,7 +119,7 @@ def test_several_eors_of_a_month_each_judged_on_its_own_terms(org, decided):
         "outcome": 6.5,
         "reached": False,
     }
-    assert got[1].text == "Utredningstid (ansökan → beslut) ≤ 6 d: 6,5 d ✗"
+    assert got[1].text == "Utredningstid (ansökan → beslut) ≤ 6 d: 6,5 d ✗ Ej nådd"
 
 
 def test_a_lead_time_without_completed_pairs_is_unknown(org, decided):
