@@ -391,7 +391,7 @@ class GroupDecision(models.Model):
         if target is None:
             return None
         target = Decimal(target)
-        return int(target) if target == target.to_integral_value() else target
+        return int(target) if target == target.to_integral_value() else target.normalize()
 
     @eor.setter
     def eor(self, value) -> None:

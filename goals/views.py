@@ -364,6 +364,7 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
         "named_count": sum(len(r["plan"].named_clients.all()) for r in rows if r["plan"]),
         "decision": current,
         "selected": selected,
+        "indicators": indicators,
         "eors": eors,
         "exit_eor": exit_eor,
         "difference": (exit_eor.eor - target_sum) if exit_eor else None,
