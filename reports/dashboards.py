@@ -33,7 +33,7 @@ from trelleborg.months import (
 from trelleborg.vocabulary import Role
 
 from . import charts, figures, judging, selectors
-from .judging import _json_number
+from .judging import json_number
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -202,7 +202,7 @@ def _indicator_eors(unit, indicator, first, last, rows=None):
     )
     judged = judging.judge_many([unit], first, last, only=indicator, rollups=rollups)
     by_month = {m: js[0] for (_u, m), js in judged.items() if js}
-    targets = {m: _json_number(j.target) for m, j in by_month.items()}
+    targets = {m: json_number(j.target) for m, j in by_month.items()}
     return targets, {m: j.reached for m, j in by_month.items()}, by_month
 
 
@@ -438,7 +438,7 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
                 level=unit.depth - top_depth + 1,
                 has_children=unit.pk in parents,
                 exits=exits,
-                eor=_json_number(exit_eor.target) if exit_eor else None,
+                eor=json_number(exit_eor.target) if exit_eor else None,
                 met_eor=exit_eor.reached if exit_eor else None,
                 ytd=ytd,
                 goal=target,

@@ -33,7 +33,7 @@ from trelleborg import spreadsheets
 from trelleborg.months import format_month, months_of_year, today
 
 from . import charts, figures, judging
-from .judging import _json_number
+from .judging import json_number
 from .report import EXITS_CODE
 from .suppression import suppress
 
@@ -155,7 +155,7 @@ def monthly_export(
     # sum of the groups' exit EORs); the rollups read above cover their outcomes.
     judged = judging.judge_many(units, first, last, rollups=rollups)
     eor = {
-        key: _json_number(j.target)
+        key: json_number(j.target)
         for key, js in judged.items()
         for j in js
         if j.indicator.code == EXITS_CODE

@@ -131,13 +131,13 @@ class Judgement:
         """The `eors` item of `eor_report` and the API (DESIGN.md "Report")."""
         return {
             "indicator": self.indicator.code,
-            "target": _json_number(self.target),
-            "outcome": _json_number(self.outcome),
+            "target": json_number(self.target),
+            "outcome": json_number(self.outcome),
             "reached": self.reached,
         }
 
 
-def _json_number(value: float | None) -> int | float | None:
+def json_number(value: float | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if float(value).is_integer() else float(value)
