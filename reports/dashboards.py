@@ -20,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from goals.access import units_for, visible_units
+from goals.access import reaches, units_for, visible_units
 from goals.models import Indicator, IndividualTarget, MonthFollowUp, Unit
 from trelleborg.months import (
     add_months,
@@ -304,6 +304,9 @@ def _manual_context(unit, indicator, year, values, position) -> dict:
 # --- Leadership overview ----------------------------------------------------------------------
 
 
+_DECIDERS = (Role.LEADERSHIP, Role.MANAGER)
+
+
 def overview_units(user) -> list[Unit]:
     """Units the overview covers: those reached as manager or leadership (admins: all)."""
     return list(units_for(user, (Role.MANAGER, Role.LEADERSHIP)))
@@ -371,6 +374,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         "lead_indicators": lead_indicators,
         "min_n": settings.EOR_MIN_DURATIONS_FOR_PERCENTILES,
         "freshness": figures.freshness(units, first, month),
+        # The administrations whose own EOR the viewer records (leadership, goals 0005).
+        "own_eor_units": [
+            u for u in reach if u.parent_id is None and reaches(request.user, u, _DECIDERS)
+        ],
+        "next_month_value": format_month(add_months(current_month(), 1)),
     }
     return _render_page(request, "reports/overview.html", "overview", context)
 

@@ -246,6 +246,8 @@ def test_leadership_records_the_administrations_eor_and_nothing_else(client, org
     with time_machine.travel(BEFORE, tick=False):
         client.force_login(lena)
         root = reverse("goals:meeting", args=["org", "2026-02"])
+        overview = client.get(reverse("reports:overview")).content.decode()
+        assert f'href="{root}">Besluta EOR för hela Testkommunen<' in overview
         page = client.get(root)
         assert page.status_code == 200
         assert "Individuella mål och namngivna klienter" not in page.content.decode()
