@@ -436,11 +436,12 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
     rows, target_sum = _meeting_rows(unit, month)
     # The EOR the individual targets are compared with: the exit EOR (the others are judged
     # in the outcome partial, reports:partial_followup).
-    decision = (
+    decided = list(
         GroupDecision.objects.for_unit_month(unit, month)
-        .filter(indicator__kind=Indicator.Kind.EXITS)
-        .latest_version()
+        .select_related("indicator")
+        .order_by("-version")
     )
+    decision = next((d for d in decided if d.indicator.kind == Indicator.Kind.EXITS), None)
     named = [c.client_ref for r in rows if r["plan"] for c in r["plan"].named_clients.all()]
     context = {
         # Which named clients exited is a fact of cases, asked through the hook.
@@ -454,6 +455,7 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
         "rows": rows,
         "target_sum": target_sum,
         "decision": decision,
+        "other_eors": bool(decided) and decision is None,
         "month_over": month < months.current_month(),
         "changes": CycleChange.objects.for_month(unit, month)
         .exclude(kind=CycleChange.Kind.PLAN)

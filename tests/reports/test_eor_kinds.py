@@ -168,6 +168,10 @@ def test_each_kind_of_eor_is_decided_followed_and_judged_everywhere(code, client
         assert judged(client, "unit-a") == {code: status}
         followup = client.get(reverse("reports:partial_followup", args=["unit-a", "2026-02"]))
         assert dict(_statuses(followup.content.decode())) == {code: status}
+        page = client.get(reverse("goals:followup", args=["unit-a", "2026-02"])).content
+        exit_eor = Indicator.objects.get(code=code).kind == Indicator.Kind.EXITS
+        assert (f"EOR {target} – summa" in page.decode()) is exit_eor
+        assert ("Gruppens EOR gäller en ledtid" in page.decode()) is not exit_eor
         entry = report("unit-a")[code]
         assert (entry["outcome"], entry["reached"]) == (outcome, reached)
         client.force_login(lena)
