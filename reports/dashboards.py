@@ -151,7 +151,7 @@ def unit_dashboard(request: HttpRequest) -> HttpResponse:
 def _exits_context(unit, indicator, year, rows, position) -> dict:
     first, last = figures.year_bounds(year)
     counts = {month: row.count for month, row in rows.items()}
-    eor, verdicts, _judged = _indicator_eors(unit, indicator, first, last, rows)
+    eor, verdicts, judged = _indicator_eors(unit, indicator, first, last, rows)
     goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
     baseline_total = None
     if goal_row is not None and goal_row.baseline_year:
@@ -171,6 +171,8 @@ def _exits_context(unit, indicator, year, rows, position) -> dict:
     record = charts.record_month(counts)
     return {
         "kind": "exits",
+        # A parent without its own exit EOR is compared with its groups' sum: say so.
+        "eor_summed": any(j.summed for j in judged.values()),
         "frame": frame.reset_index().to_dict("records"),
         "goal": goal,
         "baseline_total": baseline_total,
@@ -561,7 +563,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         counts = {
             m: r.count for (u, i, m), r in rollups.items() if i == indicator.pk and u == unit.pk
         }
-        eor, verdicts, _judged = _indicator_eors(
+        eor, verdicts, judged = _indicator_eors(
             unit,
             indicator,
             first,
@@ -591,6 +593,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         row = rollups.get((unit.pk, indicator.pk, month))
         exits_context = {
             "exit_indicator": indicator,
+            "eor_summed": any(j.summed for j in judged.values()),
             "month_exits": None if this is None else this["exits"],
             "month_work": row.exits_work if row else 0,
             "month_studies": row.exits_studies if row else 0,

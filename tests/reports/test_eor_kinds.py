@@ -284,6 +284,10 @@ def test_a_parent_without_its_own_exit_eor_shows_the_labelled_sum(client, org, m
         row = overview_row(client, "org")
         assert "(summa av gruppernas EOR) ≥ 9: 3" in row
         assert row.count("data-indicator=") == 1  # lead-time EORs are never summed
+        dashboard = client.get(reverse("reports:dashboard"), {"unit": "org", "year": "2026"})
+        assert "EOR (summa av gruppernas EOR)" in dashboard.content.decode()
+        printed = client.get(reverse("reports:monthly_report"), {"unit": "org", "month": "2026-02"})
+        assert "Gruppens EOR (summa av gruppernas EOR)" in printed.content.decode()
         assert report("org") == {}  # eor_report lists only the unit's own decisions
 
 
