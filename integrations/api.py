@@ -14,7 +14,9 @@ below them, and may read, write or both.
   as actor, the token's id and the caller's address.
 - ``GET /api/v1/units/{code}/figures?year=YYYY`` answers the unit's monthly figures, pooled
   over its subtree, from the rollup tables (in full, like ``eor_report``: integrations are
-  administrators' tools, the small-number rule of leadership pages does not apply).
+  administrators' tools, the small-number rule of leadership pages does not apply). Its
+  months are ``eor_report``'s (the same ``exits_total``, ``eor``, ``individual_targets_sum``
+  and ``eors``, each EOR judged by reports.judging) plus decisions by mode and return rate.
 
 Every call is written to the call log (integrations.middleware.ApiAuditMiddleware).
 """
