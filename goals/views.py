@@ -179,11 +179,18 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
             initial_target = len(rows)
         form = PlanForm(initial={"target": initial_target})
         formset = NamedClientFormSet(initial=rows + [{}], prefix="clients")
-    decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    in_force = GroupDecision.objects.for_unit_month(unit, month).in_force()
+    decision = in_force[0] if in_force else None
+    # "5", or "Utredningstid (ansökan → beslut) 7" for an EOR that is not a count of exits.
+    decision_text = ", ".join(
+        str(d.eor) if d.indicator.kind == Indicator.Kind.EXITS else f"{d.indicator} {d.eor}"
+        for d in in_force
+    )
     context = {
         "unit": unit,
         **_month_nav(month),
         "form": form,
+        "decision_text": decision_text,
         "formset": formset,
         "plan": existing,
         "month_error": month_error,
