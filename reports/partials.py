@@ -7,6 +7,9 @@ HX-Request header the same fragment is wrapped in a full page, so no-JS links wo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,6 +21,7 @@ from trelleborg import accesslog
 from trelleborg.months import current_month, parse_month, today
 
 from . import figures, judging, selectors
+from .charts import percentiles_shown
 
 
 def _month(text: str):
@@ -153,9 +157,28 @@ def eor_material(request: HttpRequest, unit_code: str, month: str) -> HttpRespon
     if indicator.kind == Indicator.Kind.MANUAL:
         context["values"] = selectors.manual_recent(unit, indicator, m)
     else:
-        context.update(
-            backlog=selectors.lead_time_backlog(unit, indicator, today()),
-            as_of=today(),
-            material=selectors.lead_time_material(unit, indicator, m),
-        )
+        backlog = selectors.lead_time_backlog(unit, indicator, today())
+        full = figures.sees_in_full(request.user, unit)
+        min_n = 1 if full else settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
+        material = selectors.lead_time_material(unit, indicator, m, min_n=min_n)
+        if not full:
+            # Outside the unit (leadership on the administration's EOR): the small-number
+            # rule of leadership pages; single cases' waits are not shown at all.
+            backlog = replace(backlog, oldest_waits=[])
+            material = replace(
+                material,
+                recent=[
+                    (
+                        month_,
+                        n,
+                        *(
+                            (median, p90)
+                            if percentiles_shown(n, min_n=min_n, full=False)
+                            else (None, None)
+                        ),
+                    )
+                    for month_, n, median, p90 in material.recent
+                ],
+            )
+        context.update(backlog=backlog, as_of=today(), material=material)
     return _render(request, "reports/_eor_material.html", indicator.display_name, context)

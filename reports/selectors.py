@@ -367,7 +367,9 @@ class LeadMaterial:
     year_to_date: tuple[int, float | None]  # (n, pooled median) of the year so far
 
 
-def lead_time_material(unit: Unit, indicator: Indicator, month: dt.date, n: int = 6):
+def lead_time_material(
+    unit: Unit, indicator: Indicator, month: dt.date, n: int = 6, *, min_n: int = 1
+):
     """For the meeting on a lead-time EOR for `month`: the `n` months before it (n, median,
     p90, from the rollups), the best month (lowest median), the year goal and the year so
     far (pooled median)."""
@@ -388,7 +390,7 @@ def lead_time_material(unit: Unit, indicator: Indicator, month: dt.date, n: int 
     best = (
         Rollup.objects.for_unit(unit)
         .for_indicator(indicator)
-        .filter(count__gt=0, median__isnull=False, month__lt=month)
+        .filter(count__gte=max(min_n, 1), median__isnull=False, month__lt=month)
         .order_by("median", "month")
         .values_list("month", "median")
         .first()
@@ -403,6 +405,8 @@ def lead_time_material(unit: Unit, indicator: Indicator, month: dt.date, n: int 
         )
         goal = goal_target(goal_row, baseline)
     ytd = baseline_lead_time(unit, indicator, month.year)
+    if ytd[0] < min_n:
+        ytd = (ytd[0], None)
     return LeadMaterial(recent=recent, best=best, goal=goal, year_to_date=ytd)
 
 

@@ -220,7 +220,7 @@ def test_a_unit_decides_two_eors_in_a_month_each_with_its_own_history(client, or
         assert "heltal" in bad.content.decode()
 
 
-def test_the_meeting_shows_a_lead_time_eors_material(client, org, maria):
+def test_the_meeting_shows_a_lead_time_eors_material(client, org, maria, lena):
     unit = org["a"]
     lead_pairs(unit, "application_received", "decision", [4, 6, 10])
     waiting = CaseFactory(unit=unit)
@@ -240,7 +240,15 @@ def test_the_meeting_shows_a_lead_time_eors_material(client, org, maria):
         manual = client.get(
             material_url, {"indicator": "franvaro_skola"}, HTTP_HX_REQUEST="true"
         ).content.decode()
+        client.force_login(lena)
+        for_leadership = client.get(
+            material_url, {"indicator": "utredningstid"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
     assert 'data-testid="backlog">1<' in material  # the start of 2 January, still open
+    # Outside the unit (leadership): no single case's wait, no median over fewer than 5.
+    assert 'data-testid="oldest-waits">–<' in for_leadership
+    assert 'data-testid="best-month">–<' in for_leadership
+    assert 'data-testid="backlog">1<' in for_leadership
     assert 'data-testid="oldest-waits">62<' in material  # 2 January → 5 March
     assert "2026-02: 6 d" in material  # the best (and only) month: median of 4, 6, 10
     assert "ej inmatat" in manual
