@@ -255,8 +255,7 @@ def _eor_text(judgement: judging.Judgement, *, full: bool, count) -> str:
     if count is not None and judgement.indicator.kind == Indicator.Kind.EXITS:
         cell = count(judgement.unit, judgement.month, judgement.indicator.code)
         if not isinstance(cell, int):
-            shown = replace(shown, outcome=None)
-            return shown.text.replace(": – ", f": {cell} ", 1)
+            return replace(shown, outcome=None, outcome_shown=str(cell)).text
     return shown.text
 
 

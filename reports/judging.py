@@ -67,6 +67,8 @@ class Judgement:
     version: int | None = None
     summed: bool = False  # a parent's sum of the exit EORs decided below it
     masked: bool = False  # outcome hidden by the small-number rule (leadership views)
+    # The outcome as a masked export shows its count ("<5", ".."), when it differs from it.
+    outcome_shown: str | None = None
 
     @property
     def reached(self) -> bool | None:
@@ -111,6 +113,8 @@ class Judgement:
 
     @property
     def outcome_text(self) -> str:
+        if self.outcome_shown is not None:
+            return self.outcome_shown
         if self.masked:
             return _("färre än %(n)s ärenden") % {"n": settings.EOR_MIN_DURATIONS_FOR_PERCENTILES}
         return self._number(self.outcome)

@@ -321,3 +321,16 @@ def test_the_export_has_the_eors_column_with_small_numbers_hidden(client, org, m
             reverse("reports:export"), {"unit": "unit-a", "year": "2026", "format": "csv"}
         ).content.decode("utf-8-sig")
         assert "≤ 7 d: 4 d ✓ Nådd" in body
+
+
+def test_the_wide_audience_export_never_shows_an_exit_outcome_it_hides(client, org, maria):
+    GroupDecision.objects.create(unit=org["a"], month=FEBRUARY, eor=2, rationale="r")
+    exits(org["a"], 3)
+    refresh()
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(maria)
+        query = {"unit": "unit-a", "year": "2026", "format": "csv", "kind": "monthly_public"}
+        body = client.get(reverse("reports:export"), query).content.decode("utf-8-sig")
+    february = next(line for line in body.splitlines() if "2026-02" in line)
+    assert "Avslut till arbete eller studier ≥ 2: <5 ✓ Nådd" in february
+    assert ": 3 " not in february
