@@ -213,8 +213,10 @@ class ReturnRateOut(Schema):
 
 class EorOut(Schema):
     indicator: str = Field(description="The indicator's code.")
-    target: float = Field(description="The EOR in the indicator's unit (exits, days, value).")
-    outcome: float | None = Field(description="The month's outcome in the same unit.")
+    target: int | float = Field(
+        description="The EOR in the indicator's unit: a count of exits, or days or a value."
+    )
+    outcome: int | float | None = Field(description="The month's outcome in the same unit.")
     reached: bool | None = Field(
         description="Null while the month is in progress or the outcome is unknown."
     )
@@ -225,7 +227,7 @@ class MonthOut(Schema):
     exits_work: int
     exits_studies: int
     exits_total: int = Field(description="Exits that count toward the EOR (work, studies).")
-    eor: float | None = Field(description="The unit's own EOR on `avslut`, null when none.")
+    eor: int | None = Field(description="The unit's own EOR on `avslut`, null when none.")
     individual_targets_sum: int | None = Field(description="Null when no target was set.")
     eors: list[EorOut] = Field(description="Every EOR the unit itself decided for the month.")
     lead_times: dict[str, LeadTimeOut]

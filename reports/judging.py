@@ -133,12 +133,19 @@ class Judgement:
 
     def as_json(self) -> dict:
         """The `eors` item of `eor_report` and the API (DESIGN.md "Report")."""
+        # Exits are counts (5); lead times and manual values are measures (7.0), as in the
+        # contract's example.
+        number = json_number if self.indicator.kind == EXITS else _float
         return {
             "indicator": self.indicator.code,
-            "target": json_number(self.target),
-            "outcome": json_number(self.outcome),
+            "target": number(self.target),
+            "outcome": number(self.outcome),
             "reached": self.reached,
         }
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def json_number(value: float | None) -> int | float | None:

@@ -326,8 +326,10 @@ def test_figures_carry_the_eors_judged_as_eor_report_does(client, robot_a, org, 
     assert (feb["eor"], feb["individual_targets_sum"]) == (4, 3)
     assert feb["eors"] == [
         {"indicator": "avslut", "target": 4, "outcome": 0, "reached": False},
-        {"indicator": "ledtid_insats", "target": 10, "outcome": None, "reached": None},
+        {"indicator": "ledtid_insats", "target": 10.0, "outcome": None, "reached": None},
     ]
+    raw = client.get("/api/v1/units/unit-a/figures?year=2018", **robot_a.headers).content
+    assert b'"eor": 4,' in raw and b'"target": 10.0' in raw  # a count, and a measure
     report = eor_report(org["a"], 2018, refresh=False)["months"]
     for api_month, report_month in zip(body["months"], report, strict=True):
         for key in ("exits_total", "eor", "individual_targets_sum", "eors", "lead_times"):

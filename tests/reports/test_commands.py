@@ -100,13 +100,17 @@ def test_eor_report_lists_every_eor_of_the_unit_judged_and_null_while_in_progres
     feb, mar = data["months"][1:3]
     assert (feb["eor"], feb["eors"]) == (
         None,
-        [{"indicator": "utredningstid", "target": 3, "outcome": 3.0, "reached": True}],
+        [{"indicator": "utredningstid", "target": 3.0, "outcome": 3.0, "reached": True}],
     )
     assert mar["eor"] == 1
     assert mar["eors"] == [
         {"indicator": "avslut", "target": 1, "outcome": 1, "reached": True},
-        {"indicator": "utredningstid", "target": 7, "outcome": None, "reached": None},
+        {"indicator": "utredningstid", "target": 7.0, "outcome": None, "reached": None},
     ]
+    # The JSON text as the contract writes it: a count is 5, a measure 3.0.
+    text = report("--unit", "unit-a", "--year", "2018")
+    assert '{"indicator": "utredningstid", "target": 3.0, "outcome": 3.0' in text
+    assert '{"indicator": "avslut", "target": 1, "outcome": 1' in text
     root = json.loads(report("--unit", "org", "--year", "2018"))["months"][0]
     assert (root["eor"], root["eors"]) == (None, [])
     # March in progress: the lead time is pågår (null), the met exit EOR already reached.

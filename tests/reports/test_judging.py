@@ -115,7 +115,7 @@ def test_several_eors_of_a_month_each_judged_on_its_own_terms(org, decided):
     ]
     assert [j.as_json() for j in got][1] == {
         "indicator": "utredningstid",
-        "target": 6,
+        "target": 6.0,
         "outcome": 6.5,
         "reached": False,
     }
