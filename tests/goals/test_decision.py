@@ -225,3 +225,46 @@ def test_unrelated_root_manager_cannot_reach(client, today):
     UnitFactory(code="unit-a")
     client.force_login(boss)
     assert client.get(meeting_url()).status_code == 404
+
+
+def test_service_records_eors_on_indicators_each_with_its_own_versions(maria, org, today):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from goals.models import Indicator
+
+    lead = Indicator.objects.get(code="utredningstid")
+    record = {"unit": org["a"], "month": APRIL, "rationale": "r", "by": maria}
+    services.decision_record(**record, eor=5, seen_version=0)  # no indicator: exits
+    services.decision_record(
+        **record, indicator=lead, target=Decimal("6.5"), seen_version=0
+    )  # version 1 of its own, beside the exit EOR's
+    with pytest.raises(services.DecisionConflict):
+        services.decision_record(**record, indicator=lead, target=6, seen_version=0)
+    with pytest.raises(ValidationError) as whole:
+        services.decision_record(**record, eor=Decimal("2.5"), seen_version=1)
+    assert "eor" in whole.value.message_dict
+    with pytest.raises(ValidationError) as kind:
+        services.decision_record(
+            **record,
+            indicator=Indicator.objects.get(code="aterkomst"),
+            target=1,
+            seen_version=0,
+        )
+    assert "indicator" in kind.value.message_dict
+    assert sorted(GroupDecision.objects.values_list("indicator__code", "version", "target")) == [
+        ("avslut", 1, 5),
+        ("utredningstid", 1, Decimal("6.5")),
+    ]
+
+
+def test_leadership_may_not_record_a_groups_eor(lena, org, today):
+    with pytest.raises(PermissionDenied):
+        services.decision_record(
+            unit=org["a"], month=APRIL, eor=3, rationale="r", seen_version=0, by=lena
+        )
+    services.decision_record(
+        unit=org["root"], month=APRIL, eor=3, rationale="r", seen_version=0, by=lena
+    )
+    assert GroupDecision.objects.get().unit == org["root"]
