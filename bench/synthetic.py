@@ -655,10 +655,13 @@ def write(
     )
     factors = named_rng.uniform(0.85, 1.2, size=sums.shape)
     rationale = named_rng.integers(0, len(RATIONALES), size=sums.shape)
+    # Synthetic groups count exits: their EORs are on `avslut` (goals 0005).
+    avslut_id = Indicator.objects.get(code="avslut").pk
     decisions = [
         (
             int(group_ids[g]),
             month_dates[m],
+            avslut_id,
             1,
             int(round(sums[g, m] * factors[g, m])),
             RATIONALES[rationale[g, m]],
@@ -675,8 +678,9 @@ def write(
         (
             "unit_id",
             "month",
+            "indicator_id",
             "version",
-            "eor",
+            "target",
             "rationale",
             "guests",
             "revision_reason",

@@ -116,9 +116,9 @@ class IndividualTargetAdmin(ReadLoggedAdmin, admin.ModelAdmin):
 
 @admin.register(GroupDecision)
 class GroupDecisionAdmin(admin.ModelAdmin):
-    list_display = ["unit", "month", "version", "eor", "decided_by", "decided_at"]
-    list_filter = ["month"]
-    list_select_related = ["unit", "decided_by"]
+    list_display = ["unit", "month", "indicator", "version", "eor", "decided_by", "decided_at"]
+    list_filter = ["month", "indicator"]
+    list_select_related = ["unit", "indicator", "decided_by"]
 
 
 @admin.register(CycleChange)

@@ -81,6 +81,36 @@ ADJUST = [
 ]
 GUESTS = ["Lena Ek, Arbetsförmedlingen", "Omar Said, Komvux", ""]
 
+# Each demo unit carries the EOR of its counterpart in the seeds' 2018 EORs (DESIGN.md "The
+# monthly cycle", point 2), so no overview row compares a unit with an indicator it did not
+# commit on. Units not named here count exits (`avslut`). A lead-time or manual EOR is a
+# step of the year's halving: (first-year median or level, share of it gone by year end).
+UNIT_EORS: dict[str, list[str]] = {
+    DEMO_ROOT_CODE: ["utredningstid"],  # the administration: halved lead times
+    "planering": ["ledtid_insats", "avslut_etablering"],
+    "insats": ["ledtid_rekrytering"],
+    "boende-bosattning": ["ledtid_kontrakt"],
+    "boende-ensamkommande": ["franvaro_skola"],
+    "myndighet": ["utredningstid"],
+}
+# The first year's level of each indicator in the demo's events (cases/demo.py) and values.
+HALVING_FROM = {
+    "utredningstid": 12.0,
+    "ledtid_insats": 30.0,
+    "ledtid_kontrakt": 100.0,
+    "ledtid_rekrytering": 26.0,
+    "franvaro_skola": 18.0,
+}
+HALVING_RATIONALES = [
+    "Steg mot årets mål att halvera jämfört med förra året: vi tar de äldsta ärendena först.",
+    "Vi följer upp de öppna ärendena varje vecka och sätter målet efter förra månadens utfall.",
+    "Halveringen går i takt: vi håller samma steg som förra månaden.",
+]
+ETABLERING_RATIONALES = [
+    "Dubbla avslut inom etableringen jämfört med förra året: grupperna prioriterar SFI-spåret.",
+    "Två arbetsgivarträffar för nyanlända ger fler chanser denna månad.",
+]
+
 
 def _aware(day: dt.date, hour: int = 9) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
@@ -107,6 +137,7 @@ def cycle_step(ctx) -> None:
     decisions: list[tuple[GroupDecision, list]] = []
     followups: list[MonthFollowUp] = []
     changes: list[CycleChange] = []
+    indicators = {i.code: i for i in Indicator.objects.all()}
 
     for unit_id in sorted(staff, key=lambda pk: units[pk].path):
         unit, people = units[unit_id], staff[unit_id]
@@ -169,9 +200,19 @@ def cycle_step(ctx) -> None:
             )
             decided = _aware(months.add_months(month, -1).replace(day=27), 10)
             participants = [manager, *caseworkers[: max(1, len(caseworkers) - rng.randint(0, 1))]]
+            if unit.code in UNIT_EORS:
+                # A unit with an EOR on another indicator decides that one instead.
+                decisions += [
+                    (d, participants)
+                    for d in _other_eors(ctx, unit, month, past, manager, decided, indicators)
+                ]
+                if month < current:
+                    followups.append(_followup(rng, unit, month, current, manager))
+                continue
             first = GroupDecision(
                 unit=unit,
                 month=month,
+                indicator=indicators["avslut"],
                 version=1,
                 eor=eor,
                 rationale=rng.choice(texts),
@@ -186,6 +227,7 @@ def cycle_step(ctx) -> None:
                         GroupDecision(
                             unit=unit,
                             month=month,
+                            indicator=indicators["avslut"],
                             version=2,
                             eor=eor + rng.choice([1, -1]) if eor else 1,
                             rationale=first.rationale,
@@ -198,21 +240,27 @@ def cycle_step(ctx) -> None:
                     )
                 )
             if month < current:
-                closed = month < months.add_months(current, -1)
-                followups.append(
-                    MonthFollowUp(
-                        unit=unit,
-                        month=month,
-                        worked=rng.choice(WORKED),
-                        adjust=rng.choice(ADJUST),
-                        closed_at=_aware(months.add_months(month, 1).replace(day=5))
-                        if closed
-                        else None,
-                        closed_by=manager if closed else None,
-                        updated_at=_aware(months.add_months(month, 1).replace(day=4)),
-                    )
-                )
+                followups.append(_followup(rng, unit, month, current, manager))
         _year_goals(ctx, unit, manager, len(caseworkers))
+
+    # Units without caseworkers that still commit: Planering (its groups' pooled figures)
+    # and the administration itself, whose EOR leadership records.
+    for code in ("planering", DEMO_ROOT_CODE):
+        unit = ctx.units.get(code)
+        if unit is None:
+            continue
+        deciders = staff.get(unit.pk, {}).get("manager") or [
+            m.user for m in unit.memberships.filter(role=Role.LEADERSHIP).select_related("user")
+        ]
+        if not deciders:
+            continue
+        for month in past + [current]:
+            decided = _aware(months.add_months(month, -1).replace(day=27), 10)
+            decisions += [
+                (d, [deciders[0]])
+                for d in _other_eors(ctx, unit, month, past, deciders[0], decided, indicators)
+            ]
+        _year_goals(ctx, unit, deciders[0], 0)
 
     IndividualTarget.objects.bulk_create(plans)
     NamedClient.objects.bulk_create(
@@ -235,8 +283,74 @@ def cycle_step(ctx) -> None:
     )
 
 
+def _followup(rng, unit: Unit, month: dt.date, current: dt.date, manager) -> MonthFollowUp:
+    closed = month < months.add_months(current, -1)
+    return MonthFollowUp(
+        unit=unit,
+        month=month,
+        worked=rng.choice(WORKED),
+        adjust=rng.choice(ADJUST),
+        closed_at=_aware(months.add_months(month, 1).replace(day=5)) if closed else None,
+        closed_by=manager if closed else None,
+        updated_at=_aware(months.add_months(month, 1).replace(day=4)),
+    )
+
+
+def _other_eors(
+    ctx, unit: Unit, month: dt.date, past: list[dt.date], by, decided, indicators
+) -> list[GroupDecision]:
+    """The unit's EORs for `month` on the indicators of its seeds' counterpart: lead times
+    and absence a step of the year's halving (the step grows month by month), exits in
+    etablering a little above what the groups usually reach."""
+    out = []
+    step = (past.index(month) + 1) if month in past else len(past) + 1
+    for code in UNIT_EORS[unit.code]:
+        indicator = indicators.get(code)
+        if indicator is None:
+            continue
+        if code == "franvaro_skola":
+            # Absence falls about 0.4 points a month (see _manual_values): the EOR is that step.
+            target = Decimal(f"{HALVING_FROM[code] - 0.4 * step:.1f}")
+            rationale = ctx.rng.choice(HALVING_RATIONALES)
+        elif code in HALVING_FROM:
+            target = round(HALVING_FROM[code] * (1 - 0.45 * step / 12))
+            rationale = ctx.rng.choice(HALVING_RATIONALES)
+        else:
+            target = 5 + ctx.rng.choice([0, 1, 1, 2])
+            rationale = ctx.rng.choice(ETABLERING_RATIONALES)
+        out.append(
+            GroupDecision(
+                unit=unit,
+                month=month,
+                indicator=indicator,
+                version=1,
+                target=Decimal(target),
+                rationale=rationale,
+                decided_by=by,
+                decided_at=decided,
+            )
+        )
+    return out
+
+
 def _year_goals(ctx, unit: Unit, manager, caseworker_count: int) -> None:
     year = ctx.today.year
+    # Each unit's year goal is on what it commits on: halve vs last year (lead times),
+    # double vs last year (exits in etablering), or exits for the groups.
+    for code in UNIT_EORS.get(unit.code, []):
+        indicator = Indicator.objects.filter(code=code).first()
+        if indicator is None:
+            continue
+        if indicator.kind == Indicator.Kind.MANUAL:
+            defaults = {"target": Decimal(f"{HALVING_FROM[code] / 2:.1f}")}
+        else:
+            factor = "2" if indicator.kind == Indicator.Kind.EXITS else "0.5"
+            defaults = {"baseline_year": year - 1, "factor": Decimal(factor)}
+        YearGoal.objects.update_or_create(
+            unit=unit, indicator=indicator, year=year, defaults={**defaults, "set_by": manager}
+        )
+    if unit.code in UNIT_EORS:
+        return
     exits = Indicator.objects.filter(code="avslut").first()
     lead = Indicator.objects.filter(code="utredningstid").first()
     if exits:

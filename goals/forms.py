@@ -57,10 +57,14 @@ NamedClientFormSet = forms.formset_factory(
 
 class DecisionForm(PersonalNumberFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    eor = forms.IntegerField(
-        label=_("Gruppens EOR"),
+    # The indicator the group commits on; empty means exits (`avslut`), as before issue 14.
+    indicator = forms.ChoiceField(label=_("Indikator"), required=False)
+    eor = forms.DecimalField(
+        label=_("Gruppens EOR (i indikatorns enhet: antal avslut, dagar eller värde)"),
         min_value=0,
         max_value=MAX_GROUP_EOR,
+        decimal_places=2,
+        localize=True,
         error_messages={"required": _("Ange gruppens EOR.")},
     )
     rationale = forms.CharField(
@@ -88,9 +92,13 @@ class DecisionForm(PersonalNumberFormMixin, forms.Form):
         max_length=2000,
     )
 
-    def __init__(self, *args, participants: list, **kwargs):
+    def __init__(self, *args, participants: list, indicators: list | None = None, **kwargs):
         # A list, not a queryset: the meeting page already has the people (query count).
         super().__init__(*args, **kwargs)
+        self.indicators = {i.code: i for i in indicators or []}
+        self.fields["indicator"].choices = [
+            (i.code, f"{i.display_name} ({i.get_kind_display().lower()})") for i in indicators or []
+        ]
         self.people = {user.pk: user for user in participants}
         self.fields["participants"].choices = [
             (user.pk, user.get_full_name() or user.username) for user in participants
@@ -98,6 +106,10 @@ class DecisionForm(PersonalNumberFormMixin, forms.Form):
 
     def chosen_participants(self) -> list:
         return [self.people[pk] for pk in self.cleaned_data["participants"]]
+
+    def chosen_indicator(self):
+        """The indicator picked, or None for the default (exits, `avslut`)."""
+        return self.indicators.get(self.cleaned_data.get("indicator") or "")
 
 
 class EvaluationForm(PersonalNumberFormMixin, forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -299,23 +300,60 @@ class NamedClient(models.Model):
         return self.client_ref
 
 
+EOR_INDICATOR_KINDS = ("exits", "lead_time", "manual")
+# The indicator every group EOR was on before EORs named one (goals 0005): the default, so a
+# decision recorded without an indicator stays what it always meant, a count of exits.
+DEFAULT_EOR_INDICATOR = "avslut"
+
+
+def default_eor_indicator() -> int | None:
+    return Indicator.objects.filter(code=DEFAULT_EOR_INDICATOR).values_list("pk", flat=True).first()
+
+
 class GroupDecisionQuerySet(models.QuerySet["GroupDecision"]):
     def for_unit_month(self, unit: Unit, month) -> GroupDecisionQuerySet:
         return self.filter(unit=unit, month=month)
 
+    def for_indicator(self, indicator: Indicator | str) -> GroupDecisionQuerySet:
+        if isinstance(indicator, str):
+            return self.filter(indicator__code=indicator)
+        return self.filter(indicator=indicator)
+
     def latest_version(self) -> GroupDecision | None:
-        """The version in force (the highest), or None when nothing is decided."""
+        """The version in force (the highest), or None when nothing is decided. Narrow to
+        one indicator first: each EOR of a month has its own versions."""
         return self.order_by("-version").first()
+
+    def in_force(self) -> list[GroupDecision]:
+        """The version in force of every (unit, month, indicator) in the queryset, ordered by
+        unit, month and the indicator's sort order. Versions are few: resolved in Python."""
+        latest: dict[tuple, GroupDecision] = {}
+        for decision in self.select_related("indicator").order_by("version"):
+            latest[(decision.unit_id, decision.month, decision.indicator_id)] = decision
+        return sorted(
+            latest.values(),
+            key=lambda d: (d.unit_id, d.month, d.indicator.sort_order, d.indicator.code),
+        )
 
 
 class GroupDecision(models.Model):
-    """One version of a unit's group EOR for a month. A revision adds a version with a
-    reason; the highest version is in force and the others are its history."""
+    """One version of a unit's group EOR on one indicator for a month. A unit may commit on
+    several indicators in a month; each EOR has its own versions: a revision adds a version
+    with a reason, the highest version is in force and the others are its history. The
+    target is in the indicator's unit (exits, days, the manual value's unit) and the
+    direction is the indicator's."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="decisions")
     month = models.DateField(_("månad"))
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indikator"),
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        default=default_eor_indicator,
+    )
     version = models.PositiveIntegerField(default=1)
-    eor = models.PositiveIntegerField(_("EOR"))
+    target = models.DecimalField(_("EOR"), max_digits=12, decimal_places=2)
     rationale = models.TextField(_("motivering"))
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("deltagare")
@@ -331,23 +369,39 @@ class GroupDecision(models.Model):
     objects = GroupDecisionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["unit", "month", "-version"]
+        ordering = ["unit", "month", "indicator", "-version"]
         verbose_name = _("gruppbeslut (EOR)")
         verbose_name_plural = _("gruppbeslut (EOR)")
         constraints = [
             # Two managers saving at once both try the same next version: one wins.
             models.UniqueConstraint(
-                fields=["unit", "month", "version"], name="goals_decision_unique_version"
+                fields=["unit", "month", "indicator", "version"],
+                name="goals_decision_unique_version",
             ),
             models.CheckConstraint(condition=~Q(rationale=""), name="goals_decision_has_rationale"),
             models.CheckConstraint(
                 condition=Q(version=1) | ~Q(revision_reason=""),
                 name="goals_decision_revision_has_reason",
             ),
+            models.CheckConstraint(condition=Q(target__gte=0), name="goals_decision_target_gte_0"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.month:%Y-%m} EOR {self.eor} (v{self.version})"
+        return f"{self.unit} {self.month:%Y-%m} {self.indicator_id} EOR {self.target} (v{self.version})"
+
+    # The EOR as a count of exits, for the exit EOR's readers (and `GroupDecision(eor=5)`,
+    # which Model.__init__ routes through the setter): a whole number where it is one.
+    @property
+    def eor(self):
+        target = self.target
+        if target is None:
+            return None
+        target = Decimal(target)
+        return int(target) if target == target.to_integral_value() else target.normalize()
+
+    @eor.setter
+    def eor(self, value) -> None:
+        self.target = None if value is None else Decimal(value)
 
 
 class MonthFollowUp(models.Model):

@@ -24,6 +24,8 @@ from trelleborg.vocabulary import Role
 
 from . import access, hooks, signals
 from .models import (
+    DEFAULT_EOR_INDICATOR,
+    EOR_INDICATOR_KINDS,
     CycleChange,
     GroupDecision,
     Indicator,
@@ -282,36 +284,63 @@ def participant_choices(*, unit: Unit, people: list[Membership] | None = None) -
     return list(chosen.values())
 
 
+def eor_indicators() -> list[Indicator]:
+    """The indicators a group may commit on: exits, lead times and manual values."""
+    return list(Indicator.objects.filter(active=True, kind__in=EOR_INDICATOR_KINDS))
+
+
+def _target_error(indicator: Indicator, target: Decimal | None) -> str | None:
+    if target is None or not 0 <= target <= MAX_GROUP_EOR:
+        return _("EOR måste vara ett tal mellan 0 och %(max)s.") % {"max": MAX_GROUP_EOR}
+    if indicator.kind == Indicator.Kind.EXITS and target != target.to_integral_value():
+        return _("EOR måste vara ett heltal mellan 0 och %(max)s.") % {"max": MAX_GROUP_EOR}
+    return None
+
+
+def decision_may_record(*, user, unit: Unit) -> bool:
+    """Managers decide their units' EORs; leadership also the administration's own (the
+    root unit's), the seeds' "förvaltningsövergripande EOR". Every other write is unchanged."""
+    if access.managed_units(user).filter(pk=unit.pk).exists():
+        return True
+    return unit.parent_id is None and access.reaches(user, unit, (Role.LEADERSHIP,))
+
+
 def decision_record(
     *,
     unit: Unit,
     month: dt.date,
-    eor: int,
     rationale: str,
+    seen_version: int,
+    by,
+    indicator: Indicator | None = None,
+    target: Decimal | int | None = None,
+    eor: int | None = None,
     participants: Iterable = (),
     guests: str = "",
     revision_reason: str = "",
-    seen_version: int,
-    by,
 ) -> GroupDecision:
-    """Record the group EOR for a unit's month as version `seen_version + 1`.
+    """Record the group EOR on `indicator` (default: `avslut`, exits) for a unit's month as
+    version `seen_version + 1` of that indicator's EOR. `target` is in the indicator's unit;
+    `eor` is the older name of the target of an exit EOR.
 
     `seen_version` is the version the manager's form was loaded with (0: none). When somebody
     else recorded a version meanwhile, DecisionConflict carries the one now in force and
-    nothing is written: the unique (unit, month, version) constraint decides the race even
-    between two transactions that both passed the version check.
+    nothing is written: the unique (unit, month, indicator, version) constraint decides the
+    race even between two transactions that both passed the version check.
     """
-    _require(
-        access.managed_units(by).filter(pk=unit.pk).exists(),
-        _("Du är inte chef för enheten."),
-    )
+    _require(decision_may_record(user=by, unit=unit), _("Du är inte chef för enheten."))
+    if indicator is None:
+        indicator = Indicator.objects.get(code=DEFAULT_EOR_INDICATOR)
+    if target is None:
+        target = eor
+    target = None if target is None else Decimal(target)
     rationale, revision_reason, guests = rationale.strip(), revision_reason.strip(), guests.strip()
     participants = list(participants)
     errors: dict[str, list[str]] = {}
-    if eor is None or not 0 <= eor <= MAX_GROUP_EOR:
-        errors["eor"] = [
-            _("EOR måste vara ett heltal mellan 0 och %(max)s.") % {"max": MAX_GROUP_EOR}
-        ]
+    if indicator.kind not in EOR_INDICATOR_KINDS:
+        errors["indicator"] = [_("Välj en indikator för avslut, ledtid eller manuellt värde.")]
+    elif message := _target_error(indicator, target):
+        errors["eor"] = [message]
     if not rationale:
         errors["rationale"] = [_("Motivera beslutet.")]
     if seen_version > 0 and not revision_reason:
@@ -334,7 +363,8 @@ def decision_record(
     if errors:
         raise ValidationError(errors)
 
-    previous = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    same_eor = GroupDecision.objects.for_unit_month(unit, month).for_indicator(indicator)
+    previous = same_eor.latest_version()
     if (previous.version if previous else 0) != seen_version:
         raise DecisionConflict(previous)
     try:
@@ -342,8 +372,9 @@ def decision_record(
             decision = GroupDecision.objects.create(
                 unit=unit,
                 month=month,
+                indicator=indicator,
                 version=seen_version + 1,
-                eor=eor,
+                target=target,
                 rationale=rationale,
                 guests=guests,
                 revision_reason=revision_reason,
@@ -357,14 +388,21 @@ def decision_record(
                     kind=CycleChange.Kind.DECISION,
                     by=by,
                     reason=revision_reason,
-                    before={"eor": previous.eor if previous else None},
-                    after={"eor": eor},
+                    before={
+                        "indicator": indicator.code,
+                        "eor": _json_number(previous.target) if previous else None,
+                    },
+                    after={"indicator": indicator.code, "eor": _json_number(target)},
                 )
     except IntegrityError:
-        raise DecisionConflict(
-            GroupDecision.objects.for_unit_month(unit, month).latest_version()
-        ) from None
+        raise DecisionConflict(same_eor.latest_version()) from None
     return decision
+
+
+def _json_number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _record_correction(

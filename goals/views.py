@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -183,12 +184,19 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
             initial_target = len(rows)
         form = PlanForm(initial={"target": initial_target})
         formset = NamedClientFormSet(initial=rows + [{}], prefix="clients")
-    decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    in_force = GroupDecision.objects.for_unit_month(unit, month).in_force()
+    decision = in_force[0] if in_force else None
+    # "5", or "Utredningstid (ansökan → beslut) 7" for an EOR that is not a count of exits.
+    decision_text = ", ".join(
+        str(d.eor) if d.indicator.kind == Indicator.Kind.EXITS else f"{d.indicator} {d.eor}"
+        for d in in_force
+    )
     _flag_ended(unit, month, formset.forms, ref=_row_ref)
     context = {
         "unit": unit,
         **_month_nav(month),
         "form": form,
+        "decision_text": decision_text,
         "formset": formset,
         "plan": existing,
         "month_error": month_error,
@@ -257,31 +265,65 @@ def _flag_ended(unit: Unit, month: dt.date, items, ref=lambda item: item.client_
         item.ended_on = ended.get(ref(item))
 
 
+def _meeting_unit(request: HttpRequest, unit_code: str) -> tuple[Unit, bool]:
+    """The unit of a meeting page and whether the user sees its people and named clients:
+    managers do; leadership reaches only the administration's own (root) EOR, as aggregates."""
+    try:
+        return get_unit_for_user(request.user, unit_code, roles=MANAGER), True
+    except Http404:
+        unit = get_unit_for_user(request.user, unit_code, roles=(Role.LEADERSHIP,))
+        if unit.parent_id is not None:
+            raise
+        return unit, False
+
+
+def _eor_histories(versions: list[GroupDecision]) -> list[dict]:
+    """The month's EORs, one per indicator, each with its versions (newest first)."""
+    by_indicator: dict[int, dict] = {}
+    for v in versions:
+        by_indicator.setdefault(
+            v.indicator_id, {"indicator": v.indicator, "current": v, "versions": []}
+        )["versions"].append(v)
+    return sorted(
+        by_indicator.values(),
+        key=lambda e: (e["indicator"].sort_order, e["indicator"].code),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
-    unit = get_unit_for_user(request.user, unit_code, roles=MANAGER)
-    people = services.unit_people(unit=unit)
-    participants = services.participant_choices(unit=unit, people=people)
+    unit, sees_people = _meeting_unit(request, unit_code)
+    people = services.unit_people(unit=unit) if sees_people else []
+    participants = services.participant_choices(unit=unit, people=people) if sees_people else []
     closed = MonthFollowUp.objects.filter(unit=unit, month=month, closed_at__isnull=False)
     versions = list(
         GroupDecision.objects.for_unit_month(unit, month)
-        .select_related("decided_by")
+        .select_related("decided_by", "indicator")
         .prefetch_related("participants")
         .annotate(month_closed=Exists(closed))
         .order_by("-version")
     )
-    current = versions[0] if versions else None
+    eors = _eor_histories(versions)
+    indicators = services.eor_indicators()
+    by_code = {i.code: i for i in indicators}
+    # The EOR being decided or revised: the one asked for, else the first decided, else exits.
+    wanted = request.POST.get("indicator") or request.GET.get("indicator")
+    selected = by_code.get(wanted or "") or (
+        eors[0]["indicator"] if eors else by_code.get("avslut") or (indicators or [None])[0]
+    )
+    current = next((e["current"] for e in eors if e["indicator"] == selected), None)
     conflict = None
     if request.method == "POST":
-        form = DecisionForm(request.POST, participants=participants)
+        form = DecisionForm(request.POST, participants=participants, indicators=indicators)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.decision_record(
+                decision = services.decision_record(
                     unit=unit,
                     month=month,
-                    eor=data["eor"],
+                    indicator=form.chosen_indicator() or selected,
+                    target=data["eor"],
                     rationale=data["rationale"],
                     participants=form.chosen_participants(),
                     guests=data["guests"],
@@ -312,32 +354,43 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
                 )
                 data = form.data.copy()
                 data["version"] = str(conflict.version if conflict else 0)
-                form = _rebound_decision_form(form, data, participants)
+                form = _rebound_decision_form(form, data, participants, indicators)
             else:
                 messages.success(request, _("Gruppens EOR är sparat."))
-                return redirect("goals:meeting", unit_code=unit.code, month=month)
+                url = reverse("goals:meeting", args=[unit.code, months.format_month(month)])
+                return redirect(f"{url}?indicator={decision.indicator.code}")
     else:
         form = DecisionForm(
             participants=participants,
+            indicators=indicators,
             initial={
                 "version": current.version if current else 0,
+                "indicator": selected.code if selected else "",
                 "eor": current.eor if current else None,
                 "rationale": current.rationale if current else "",
                 "participants": [p.pk for p in current.participants.all()] if current else [],
                 "guests": current.guests if current else "",
             },
         )
-    rows, target_sum = _meeting_rows(unit, month, people)
+    rows, target_sum = _meeting_rows(unit, month, people) if sees_people else ([], 0)
     # Asked with the decisions when there are some (one query less on the busiest page).
     month_closed = versions[0].month_closed if versions else closed.exists()
+    exit_eor = next(
+        (e["current"] for e in eors if e["indicator"].kind == Indicator.Kind.EXITS), None
+    )
     context = {
         "unit": unit,
         **_month_nav(month),
         "rows": rows,
+        "sees_people": sees_people,
         "target_sum": target_sum,
         "named_count": sum(len(r["plan"].named_clients.all()) for r in rows if r["plan"]),
         "decision": current,
-        "difference": (current.eor - target_sum) if current else None,
+        "selected": selected,
+        "indicators": indicators,
+        "eors": eors,
+        "exit_eor": exit_eor,
+        "difference": (exit_eor.eor - target_sum) if exit_eor else None,
         "versions": versions,
         "form": form,
         "conflict": conflict,
@@ -347,7 +400,7 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
         "plan_changes": CycleChange.objects.for_month(unit, month)
         .filter(kind=CycleChange.Kind.PLAN)
         .select_related("subject", "changed_by")
-        if versions
+        if versions and sees_people
         else [],
     }
     accesslog.log_read(
@@ -359,8 +412,8 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
     return render(request, "goals/meeting.html", context)
 
 
-def _rebound_decision_form(old: DecisionForm, data, participants) -> DecisionForm:
-    form = DecisionForm(data, participants=participants)
+def _rebound_decision_form(old: DecisionForm, data, participants, indicators) -> DecisionForm:
+    form = DecisionForm(data, participants=participants, indicators=indicators)
     form.is_valid()
     for error in old.non_field_errors():
         form.add_error(None, error)
@@ -404,7 +457,14 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
             initial={"worked": record.worked, "adjust": record.adjust} if record else None
         )
     rows, target_sum = _meeting_rows(unit, month)
-    decision = GroupDecision.objects.for_unit_month(unit, month).latest_version()
+    # The EOR the individual targets are compared with: the exit EOR (the others are judged
+    # in the outcome partial, reports:partial_followup).
+    decided = list(
+        GroupDecision.objects.for_unit_month(unit, month)
+        .select_related("indicator")
+        .order_by("-version")
+    )
+    decision = next((d for d in decided if d.indicator.kind == Indicator.Kind.EXITS), None)
     named = [c.client_ref for r in rows if r["plan"] for c in r["plan"].named_clients.all()]
     context = {
         # Which named clients exited is a fact of cases, asked through the hook.
@@ -418,6 +478,7 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
         "rows": rows,
         "target_sum": target_sum,
         "decision": decision,
+        "other_eors": bool(decided) and decision is None,
         "month_over": month < months.current_month(),
         "changes": CycleChange.objects.for_month(unit, month)
         .exclude(kind=CycleChange.Kind.PLAN)

@@ -14,7 +14,9 @@ below them, and may read, write or both.
   as actor, the token's id and the caller's address.
 - ``GET /api/v1/units/{code}/figures?year=YYYY`` answers the unit's monthly figures, pooled
   over its subtree, from the rollup tables (in full, like ``eor_report``: integrations are
-  administrators' tools, the small-number rule of leadership pages does not apply).
+  administrators' tools, the small-number rule of leadership pages does not apply). Its
+  months are ``eor_report``'s (the same ``exits_total``, ``eor``, ``individual_targets_sum``
+  and ``eors``, each EOR judged by reports.judging) plus decisions by mode and return rate.
 
 Every call is written to the call log (integrations.middleware.ApiAuditMiddleware).
 """
@@ -209,11 +211,25 @@ class ReturnRateOut(Schema):
     rate: float | None = Field(description="Share without a new application; null until final.")
 
 
+class EorOut(Schema):
+    indicator: str = Field(description="The indicator's code.")
+    target: int | float = Field(
+        description="The EOR in the indicator's unit: a count of exits, or days or a value."
+    )
+    outcome: int | float | None = Field(description="The month's outcome in the same unit.")
+    reached: bool | None = Field(
+        description="Null while the month is in progress or the outcome is unknown."
+    )
+
+
 class MonthOut(Schema):
     month: str = Field(description="YYYY-MM")
     exits_work: int
     exits_studies: int
     exits_total: int = Field(description="Exits that count toward the EOR (work, studies).")
+    eor: int | None = Field(description="The unit's own EOR on `avslut`, null when none.")
+    individual_targets_sum: int | None = Field(description="Null when no target was set.")
+    eors: list[EorOut] = Field(description="Every EOR the unit itself decided for the month.")
     lead_times: dict[str, LeadTimeOut]
     decisions: dict[str, int] = Field(description="Decision events by decision_mode.")
     return_rate: ReturnRateOut

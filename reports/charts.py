@@ -102,9 +102,12 @@ def exits_year_frame(
     exits: Mapping[dt.date, int],
     eor: Mapping[dt.date, int | None],
     targets: Mapping[dt.date, int | None],
+    verdicts: Mapping[dt.date, bool | None] | None = None,
 ) -> pd.DataFrame:
     """One row per month of `year`: exits (None for months not yet begun), the EOR in force,
-    the sum of individual targets, the running total, and whether the EOR was met."""
+    the sum of individual targets, the running total, and whether the EOR was met: the
+    verdict of reports.judging where the caller passes `verdicts` (pages do), else the
+    plain comparison for months that are over."""
     months = months_of_year(year)
     rows = []
     running = 0
@@ -125,7 +128,9 @@ def exits_year_frame(
                 "cumulative": running if started else None,
                 "closed": closed,
                 # None while the month runs or without an EOR: not yet a verdict.
-                "met_eor": (value >= decided) if (closed and decided is not None) else None,
+                "met_eor": verdicts.get(month)
+                if verdicts is not None
+                else ((value >= decided) if (closed and decided is not None) else None),
             }
         )
     # object dtype: a month without a figure stays None (not NaN) for templates and JSON

@@ -10,7 +10,7 @@ as a plain GET and the figures are in the data tables.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -20,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from goals.access import units_for, visible_units
+from goals.access import reaches, units_for, visible_units
 from goals.models import Indicator, IndividualTarget, MonthFollowUp, Unit
 from trelleborg.months import (
     add_months,
@@ -32,7 +32,8 @@ from trelleborg.months import (
 )
 from trelleborg.vocabulary import Role
 
-from . import charts, figures, selectors, snapshots
+from . import charts, figures, judging, selectors, snapshots
+from .judging import json_number
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -150,7 +151,7 @@ def unit_dashboard(request: HttpRequest) -> HttpResponse:
 def _exits_context(unit, indicator, year, rows, position) -> dict:
     first, last = figures.year_bounds(year)
     counts = {month: row.count for month, row in rows.items()}
-    eor = figures.subtree_decisions(unit, first, last)
+    eor, verdicts, judged = _indicator_eors(unit, indicator, first, last, rows)
     goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
     baseline_total = None
     if goal_row is not None and goal_row.baseline_year:
@@ -164,11 +165,14 @@ def _exits_context(unit, indicator, year, rows, position) -> dict:
         exits={m: c for m, c in counts.items() if m.year == year},
         eor=eor,
         targets=figures.subtree_targets(unit, first, last),
+        verdicts=verdicts,
     )
     progress = charts.year_progress(frame, goal=goal.target if goal else None, position=position)
     record = charts.record_month(counts)
     return {
         "kind": "exits",
+        # A parent without its own exit EOR is compared with its groups' sum: say so.
+        "eor_summed": any(j.summed for j in judged.values()),
         "frame": frame.reset_index().to_dict("records"),
         "goal": goal,
         "baseline_total": baseline_total,
@@ -187,6 +191,21 @@ def _exits_context(unit, indicator, year, rows, position) -> dict:
             ),
         ],
     }
+
+
+def _indicator_eors(unit, indicator, first, last, rows=None):
+    """The unit's EOR on `indicator` per month of first..last, judged (its own, or for an
+    exit indicator the labelled sum of those below): (targets, verdicts, judgements) by
+    month. `rows` are the unit's rollup rows of the indicator by month, when read already."""
+    rollups = (
+        {(unit.pk, indicator.pk, m): r for m, r in rows.items()}
+        if rows is not None and indicator.kind != Indicator.Kind.MANUAL
+        else None
+    )
+    judged = judging.judge_many([unit], first, last, only=indicator, rollups=rollups)
+    by_month = {m: js[0] for (_u, m), js in judged.items() if js}
+    targets = {m: json_number(j.target) for m, j in by_month.items()}
+    return targets, {m: j.reached for m, j in by_month.items()}, by_month
 
 
 def _lead_time_context(unit, indicator, year, rows, context) -> dict:
@@ -226,8 +245,12 @@ def _lead_time_context(unit, indicator, year, rows, context) -> dict:
             record["baseline_median"] = base
     closed = [r for r in records if r["n"] is not None][: context["position"].closed or 12]
     latest = closed[-1] if closed else None
+    _targets, _verdicts, judged = _indicator_eors(unit, indicator, *figures.year_bounds(year), rows)
     return {
         "kind": "lead_time",
+        "eor_months": [
+            judging.for_audience(j, full=context["full"]) for _m, j in sorted(judged.items())
+        ],
         "frame": records,
         "goal": goal,
         "baseline_year": baseline_year,
@@ -254,11 +277,13 @@ def _lead_time_context(unit, indicator, year, rows, context) -> dict:
 
 def _manual_context(unit, indicator, year, values, position) -> dict:
     goal = figures.lead_goal(figures.year_goals([unit], indicator, year).get(unit.pk))
+    _targets, _verdicts, judged = _indicator_eors(unit, indicator, *figures.year_bounds(year))
     frame = charts.manual_frame(
         year=year, position=position, values={m: v for m, v in values.items() if m.year == year}
     )
     return {
         "kind": "manual",
+        "eor_months": [j for _m, j in sorted(judged.items())],
         "frame": frame.reset_index().to_dict("records"),
         "goal": goal,
         "charts": [
@@ -279,6 +304,9 @@ def _manual_context(unit, indicator, year, values, position) -> dict:
 
 
 # --- Leadership overview ----------------------------------------------------------------------
+
+
+_DECIDERS = (Role.LEADERSHIP, Role.MANAGER)
 
 
 def overview_units(user) -> list[Unit]:
@@ -303,6 +331,9 @@ class OverviewRow:
     lead_p90: float | None
     lead_masked: bool
     restatement: object = None  # reports.snapshots.Restatement of a restated month
+    # The unit's EORs of the month, each judged on its own indicator (reports.judging),
+    # lead-time outcomes under the small-number rule for the viewer.
+    eors: list = field(default_factory=list)
 
 
 @login_required
@@ -350,6 +381,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         "lead_indicators": lead_indicators,
         "min_n": settings.EOR_MIN_DURATIONS_FOR_PERCENTILES,
         "freshness": figures.freshness(units, first, month),
+        # The administrations whose own EOR the viewer records (leadership, goals 0005).
+        "own_eor_units": [
+            u for u in reach if u.parent_id is None and reaches(request.user, u, _DECIDERS)
+        ],
+        "next_month_value": format_month(add_months(current_month(), 1)),
     }
     return _render_page(request, "reports/overview.html", "overview", context)
 
@@ -367,16 +403,20 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
     position = charts.year_position(year, today())
     # Months of `year` that are over at `month`'s end, for the projection.
     closed = min(position.closed, month.month)
-    rollups = figures.rollups_for_units(
-        units, [i for i in (exits_indicator, lead) if i is not None], first, month
+    # The EORs first: their indicators' rollup rows come with the table's, in one query.
+    decisions = judging.decisions_in_force(units, month, month, below=True)
+    rolled = {i.pk: i for i in (exits_indicator, lead) if i is not None}
+    rolled.update(
+        (d.indicator_id, d.indicator)
+        for d in decisions
+        if d.indicator.kind in (Indicator.Kind.EXITS, Indicator.Kind.LEAD_TIME)
     )
+    rollups = figures.rollups_for_units(units, rolled.values(), first, month)
     goals = figures.year_goals(units, exits_indicator, year)
     baselines = figures.year_totals(
         units, exits_indicator, {g.baseline_year for g in goals.values() if g.baseline_year}
     )
-    decisions = figures.eor_over_subtrees(
-        units, figures.decisions_in_force(units, month, month), [month]
-    )
+    judged = judging.judge_many(units, month, month, decisions=decisions, rollups=rollups)
     min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
     top_depth = min((u.depth for u in units), default=0)
     # The scope is closed under "below" (a subtree, or the user's reach): a unit has
@@ -401,18 +441,20 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
         target = goal.target if goal else None
         projected = ytd_closed / closed * 12 if closed else None
         exits = exits_by_month.get(month, 0) if month <= current_month() else None
-        eor = decisions.get((unit.pk, month))
+        full = figures.sees_in_full(user, unit)
+        eors = [judging.for_audience(j, full=full) for j in judged.get((unit.pk, month), [])]
+        exit_eor = next((j for j in eors if j.indicator.pk == exits_indicator.pk), None)
         lead_row = rollups.get((unit.pk, lead.pk, month)) if lead else None
         n = lead_row.count if lead_row else 0
-        shown = charts.percentiles_shown(n, min_n=min_n, full=figures.sees_in_full(user, unit))
+        shown = charts.percentiles_shown(n, min_n=min_n, full=full)
         rows.append(
             OverviewRow(
                 unit=unit,
                 level=unit.depth - top_depth + 1,
                 has_children=unit.pk in parents,
                 exits=exits,
-                eor=eor,
-                met_eor=(exits >= eor) if (eor is not None and exits is not None) else None,
+                eor=json_number(exit_eor.target) if exit_eor else None,
+                met_eor=exit_eor.reached if exit_eor else None,
                 ytd=ytd,
                 goal=target,
                 projected=projected,
@@ -421,6 +463,7 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
                 lead_median=lead_row.median if (lead_row and shown) else None,
                 lead_p90=lead_row.p90 if (lead_row and shown) else None,
                 lead_masked=bool(n and not shown),
+                eors=eors,
             )
         )
     return rows
@@ -525,13 +568,20 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         counts = {
             m: r.count for (u, i, m), r in rollups.items() if i == indicator.pk and u == unit.pk
         }
-        eor = figures.subtree_decisions(unit, first, last)
+        eor, verdicts, judged = _indicator_eors(
+            unit,
+            indicator,
+            first,
+            last,
+            {m: r for (u, i, m), r in rollups.items() if i == indicator.pk and u == unit.pk},
+        )
         frame = charts.exits_year_frame(
             year=year,
             position=position,
             exits={m: c for m, c in counts.items() if m.year == year},
             eor=eor,
             targets=figures.subtree_targets(unit, first, last),
+            verdicts=verdicts,
         )
         goal_row = figures.year_goals([unit], indicator, year).get(unit.pk)
         baseline_total = (
@@ -548,6 +598,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         row = rollups.get((unit.pk, indicator.pk, month))
         exits_context = {
             "exit_indicator": indicator,
+            "eor_summed": any(j.summed for j in judged.values()),
             "month_exits": None if this is None else this["exits"],
             "month_work": row.exits_work if row else 0,
             "month_studies": row.exits_studies if row else 0,
@@ -580,10 +631,16 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
             }
         )
     follow_up = MonthFollowUp.objects.filter(unit=unit, month=month).first()
+    # Every EOR of the month, each on its own indicator (the rollups read above cover them).
+    month_eors = [
+        judging.for_audience(j, full=full)
+        for j in judging.judge_many([unit], month, month, rollups=rollups).get((unit.pk, month), [])
+    ]
     context = {
         "unit": unit,
         "units": units,
         "month": month,
+        "month_eors": month_eors,
         "month_value": format_month(month),
         "leads": leads,
         "follow_up": follow_up,

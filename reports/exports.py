@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -32,7 +32,9 @@ from goals.models import Indicator, IndividualTarget, ManualValue, Unit
 from trelleborg import spreadsheets
 from trelleborg.months import format_month, months_of_year, today
 
-from . import charts, figures
+from . import charts, figures, judging
+from .judging import json_number
+from .report import EXITS_CODE
 from .suppression import suppress
 
 FORMATS = {
@@ -71,6 +73,7 @@ def _columns(indicators: Sequence[Indicator]) -> list[tuple[str, str]]:
         ("month", _("Månad")),
         ("eor", _("EOR")),
         ("individual_targets_sum", _("Summa individuella mål")),
+        ("eors", _("Månadens EOR: mål, utfall, status")),
     ]
     for indicator in indicators:
         code, name = indicator.code, indicator.display_name
@@ -148,7 +151,15 @@ def monthly_export(
     rollups = figures.rollups_for_units(
         counted, [i for i in indicators if i.kind != Indicator.Kind.MANUAL], first, last
     )
-    eor = figures.eor_over_subtrees(units, figures.decisions_in_force(units, first, last), months)
+    # Every EOR of each unit and month, judged by the one judge (own, or a parent's labelled
+    # sum of the groups' exit EORs); the rollups read above cover their outcomes.
+    judged = judging.judge_many(units, first, last, rollups=rollups)
+    eor = {
+        key: json_number(j.target)
+        for key, js in judged.items()
+        for j in js
+        if j.indicator.code == EXITS_CODE
+    }
     targets_own: dict[tuple[int, dt.date], int] = defaultdict(int)
     for unit_id, month, target in IndividualTarget.objects.filter(
         unit__in=[u.pk for u in units], month__range=(first, last)
@@ -204,6 +215,10 @@ def monthly_export(
                 format_month(month),
                 one_decimal(eor.get((unit.pk, month))),
                 targets.get((unit.pk, month)),
+                "; ".join(
+                    _eor_text(j, full=full, count=count if mask_small_counts else None)
+                    for j in judged.get((unit.pk, month), [])
+                ),
             ]
             for indicator in indicators:
                 code = indicator.code
@@ -230,6 +245,18 @@ def monthly_export(
             rows.append(row)
     columns = _columns(indicators)
     return Export(keys=[k for k, _h in columns], columns=[h for _k, h in columns], rows=rows)
+
+
+def _eor_text(judgement: judging.Judgement, *, full: bool, count) -> str:
+    """One EOR as the export's readers see it. Lead-time outcomes follow the small-number
+    rule; in a wide-audience export (`count` given) an exit outcome is the count the export
+    shows for that cell, so the EOR column cannot reveal a count hidden beside it."""
+    shown = judging.for_audience(judgement, full=full)
+    if count is not None and judgement.indicator.kind == Indicator.Kind.EXITS:
+        cell = count(judgement.unit, judgement.month, judgement.indicator.code)
+        if not isinstance(cell, int):
+            return replace(shown, outcome=None, outcome_shown=str(cell)).text
+    return shown.text
 
 
 def as_csv(export: Export) -> bytes:

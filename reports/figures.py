@@ -8,7 +8,6 @@ pure functions of `reports.charts` shape.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,7 +15,6 @@ from django.db.models import Count, Max, Q, Sum
 
 from goals.access import CLIENT_ROLES, _memberships, is_admin
 from goals.models import (
-    GroupDecision,
     Indicator,
     IndividualTarget,
     ManualValue,
@@ -130,17 +128,6 @@ def year_totals(
 # --- Goals tables ---------------------------------------------------------------------------
 
 
-def decisions_in_force(units: Sequence[Unit], first: dt.date, last: dt.date) -> dict:
-    """The EOR in force (highest version) per (unit id, month), in one query: versions are
-    few, so resolving them in Python beats a greatest-per-group subquery."""
-    rows = (
-        GroupDecision.objects.filter(unit__in=[u.pk for u in units], month__range=(first, last))
-        .values_list("unit_id", "month", "eor")
-        .order_by("unit_id", "month", "version")
-    )
-    return {(unit_id, month): eor for unit_id, month, eor in rows}
-
-
 def pool_over_subtrees(
     units: Sequence[Unit], own: dict[tuple[int, dt.date], int], months: Sequence[dt.date]
 ) -> dict[tuple[int, dt.date], int | None]:
@@ -155,36 +142,8 @@ def pool_over_subtrees(
     return out
 
 
-def eor_over_subtrees(
-    units: Sequence[Unit], decisions: dict[tuple[int, dt.date], int], months: Sequence[dt.date]
-) -> dict[tuple[int, dt.date], int | None]:
-    """The EOR per unit and month as the dashboards compare exits with it: the unit's own
-    decision where it made one, else the sum of the decisions in force below it (its exits
-    are pooled over the same subtree)."""
-    pooled = pool_over_subtrees(units, decisions, months)
-    return {key: decisions.get(key, value) for key, value in pooled.items()}
-
-
-def subtree_decisions(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date, int]:
-    """The EOR per month for a unit: its own decision where it made one, else the sum of
-    the decisions in force in the units below it (the exits it is compared with are pooled
-    over the same subtree). One query; versions resolved in Python."""
-    rows = (
-        GroupDecision.objects.filter(unit__path__startswith=unit.path, month__range=(first, last))
-        .values_list("unit_id", "month", "version", "eor")
-        .order_by("unit_id", "month", "version")
-    )
-    latest: dict[tuple[int, dt.date], int] = {}
-    for unit_id, month, _version, eor in rows:
-        latest[(unit_id, month)] = eor  # ordered by version: the last one is in force
-    own: dict[dt.date, int] = {}
-    below: dict[dt.date, int] = defaultdict(int)
-    for (unit_id, month), eor in latest.items():
-        if unit_id == unit.pk:
-            own[month] = eor
-        else:
-            below[month] += eor
-    return {**below, **own}
+# The EOR in force and its verdict (a unit's own, or a parent's labelled sum of the exit
+# EORs below it) are reports.judging's: one place for that rule.
 
 
 def subtree_targets(unit: Unit, first: dt.date, last: dt.date) -> dict[dt.date, int]:

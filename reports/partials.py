@@ -7,6 +7,9 @@ HX-Request header the same fragment is wrapped in a full page, so no-JS links wo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from goals.access import CLIENT_ROLES, get_unit_for_user
 from goals.models import Indicator, YearGoal
 from trelleborg import accesslog
-from trelleborg.months import current_month, parse_month
+from trelleborg.months import current_month, parse_month, today
 
-from . import figures, selectors, snapshots
+from . import figures, judging, selectors, snapshots
+from .charts import percentiles_shown
 
 
 def _month(text: str):
@@ -106,7 +110,7 @@ def followup(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
         request,
         "reports/_followup.html",
         _("Uppföljning"),
-        {"unit": unit, "month": m, "f": f},
+        {"unit": unit, "month": m, "f": f, "eors": judging.unit_eors(unit, m)},
     )
 
 
@@ -138,3 +142,61 @@ def restated(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
             "r": snapshots.restatement(unit, m, full=figures.sees_in_full(request.user, unit)),
         },
     )
+
+
+@login_required
+def eors(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    """The unit's EORs for the month, each judged on its own terms (and, for a parent
+    without its own exit EOR, the labelled sum of the groups' exit EORs)."""
+    unit = get_unit_for_user(request.user, unit_code)
+    m = _month(month)
+    full = figures.sees_in_full(request.user, unit)
+    judged = [judging.for_audience(j, full=full) for j in judging.unit_eors(unit, m)]
+    return _render(
+        request,
+        "reports/_eors_judged.html",
+        _("Månadens EOR"),
+        {"unit": unit, "month": m, "eors": judged},
+    )
+
+
+@login_required
+def eor_material(request: HttpRequest, unit_code: str, month: str) -> HttpResponse:
+    """The meeting's material for a lead-time EOR (backlog, oldest waits, recent medians and
+    p90s, best month, the year goal) or a manual one (recent values)."""
+    unit = get_unit_for_user(request.user, unit_code)
+    m = _month(month)
+    indicator = get_object_or_404(
+        Indicator,
+        code=request.GET.get("indicator", ""),
+        kind__in=[Indicator.Kind.LEAD_TIME, Indicator.Kind.MANUAL],
+    )
+    context = {"unit": unit, "month": m, "indicator": indicator}
+    if indicator.kind == Indicator.Kind.MANUAL:
+        context["values"] = selectors.manual_recent(unit, indicator, m)
+    else:
+        backlog = selectors.lead_time_backlog(unit, indicator, today())
+        full = figures.sees_in_full(request.user, unit)
+        min_n = 1 if full else settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
+        material = selectors.lead_time_material(unit, indicator, m, min_n=min_n)
+        if not full:
+            # Outside the unit (leadership on the administration's EOR): the small-number
+            # rule of leadership pages; single cases' waits are not shown at all.
+            backlog = replace(backlog, oldest_waits=[])
+            material = replace(
+                material,
+                recent=[
+                    (
+                        month_,
+                        n,
+                        *(
+                            (median, p90)
+                            if percentiles_shown(n, min_n=min_n, full=False)
+                            else (None, None)
+                        ),
+                    )
+                    for month_, n, median, p90 in material.recent
+                ],
+            )
+        context.update(backlog=backlog, as_of=today(), material=material)
+    return _render(request, "reports/_eor_material.html", indicator.display_name, context)

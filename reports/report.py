@@ -9,8 +9,11 @@ from django.db.models import Sum
 from goals.models import GroupDecision, Indicator, IndividualTarget, Unit
 from trelleborg.months import format_month, months_of_year
 
+from . import judging
 from .compute import recompute
 from .models import Rollup, RollupRun
+
+EXITS_CODE = "avslut"
 
 
 def lead_time_indicators() -> list[Indicator]:
@@ -18,13 +21,19 @@ def lead_time_indicators() -> list[Indicator]:
 
 
 def eor_in_force(unit: Unit, months: list[dt.date]) -> dict[dt.date, int]:
-    """The unit's own group EOR per month: the highest version's value."""
+    """The unit's own group EOR on `avslut` (exits) per month: the highest version's value."""
     rows = (
         GroupDecision.objects.filter(unit=unit, month__in=months)
+        .for_indicator(EXITS_CODE)
         .order_by("month", "version")
-        .values_list("month", "eor")
+        .values_list("month", "target")
     )
-    return dict(rows)  # ordered by version: the last one per month wins
+    return {month: _whole(target) for month, target in rows}  # by version: the last wins
+
+
+def _whole(value):
+    """An exit EOR is a whole count: shown and serialised as one."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def targets_sum(unit: Unit, months: list[dt.date]) -> dict[dt.date, int]:
@@ -56,6 +65,8 @@ def eor_report(unit: Unit, year: int, *, refresh: bool = True) -> dict:
         .select_related("indicator")
     }
     eors, targets = eor_in_force(unit, months), targets_sum(unit, months)
+    # Every EOR the unit itself decided, judged by the one judge (no parent sums here).
+    judged = judging.judge_many([unit], months[0], months[-1], sums=False)
     out_months = []
     for month in months:
         exits = rows.get(("avslut", month))
@@ -78,6 +89,7 @@ def eor_report(unit: Unit, year: int, *, refresh: bool = True) -> dict:
                 "exits_total": work + studies,
                 "eor": eors.get(month),
                 "individual_targets_sum": targets.get(month),
+                "eors": [j.as_json() for j in judged.get((unit.pk, month), [])],
                 "lead_times": lead_times,
             }
         )

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from cases.models import CaseEvent
-from goals.models import Indicator, NamedClient, Unit, YearGoal
+from goals.models import Indicator, ManualValue, NamedClient, Unit, YearGoal
 from trelleborg.months import add_months, months_between
 from trelleborg.stats import percentile
 from trelleborg.vocabulary import COUNTING_EXIT_REASONS
 
-from . import frames
+from . import frames, judging
 from .models import Rollup
 from .report import eor_in_force, targets_sum
 
@@ -44,10 +44,7 @@ class OutcomeMonth:
     exits: int
     eor: int | None
     targets_sum: int | None
-
-    @property
-    def met_eor(self) -> bool | None:
-        return None if self.eor is None else self.exits >= self.eor
+    met_eor: bool | None = None  # judged by reports.judging; None without an exit EOR
 
 
 def recent_outcomes(unit: Unit, month: dt.date, n: int = 6) -> list[OutcomeMonth]:
@@ -56,7 +53,11 @@ def recent_outcomes(unit: Unit, month: dt.date, n: int = 6) -> list[OutcomeMonth
     months = months_between(first, last)
     exits = monthly_exits(unit, first, last)
     eors, targets = eor_in_force(unit, months), targets_sum(unit, months)
-    return [OutcomeMonth(m, exits[m], eors.get(m), targets.get(m)) for m in months]
+    judged = judging.judge_many([unit], first, last, sums=False)
+    met = {
+        m: j.reached for (_u, m), js in judged.items() for j in js if j.indicator.code == EXITS_CODE
+    }
+    return [OutcomeMonth(m, exits[m], eors.get(m), targets.get(m), met.get(m)) for m in months]
 
 
 def record_month(unit: Unit) -> tuple[dt.date, int] | None:
@@ -328,3 +329,95 @@ def hit_rate_by_group(
         unit_id: {m: GroupMonthHits(n, h) for m, (n, h) in months.items()}
         for unit_id, months in counts.items()
     }
+
+
+# --- The meeting's material for a lead-time or manual EOR -------------------------------------
+
+
+@dataclass(frozen=True)
+class Backlog:
+    open: int  # open starts of the unit's subtree on `as_of`
+    oldest_waits: list[int]  # days waited so far by the oldest open starts, longest first
+
+
+def lead_time_backlog(
+    unit: Unit, indicator: Indicator, as_of: dt.date, *, oldest: int = 5
+) -> Backlog:
+    """The unit's backlog of a lead-time indicator on `as_of`: starts dated on or before it
+    whose pair does not end by then (DESIGN.md "Open starts"), counted for the unit named on
+    the start, pooled over the subtree; read through the rollups' own pairing."""
+    spec = frames.LeadTimeSpec(indicator.pk, indicator.start_event_type, indicator.end_event_type)
+    rows = CaseEvent.objects.filter(
+        organisation__code=unit.root_code,
+        event_type__in=[spec.start_type, spec.end_type],
+        occurred_on__lte=as_of,
+    ).values_list("id", "case_id", "unit_id", "event_type", "occurred_on", "reason", "program")
+    pairs = frames.pair_starts(frames.events_frame(rows), spec)
+    subtree = set(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+    day = frames.day_number(as_of)
+    # Events after `as_of` were not read: an open start here has end_day -1.
+    waiting = pairs[(pairs["end_day"] < 0) & pairs["start_unit"].isin(subtree)]
+    waits = sorted((day - waiting["start_day"]).tolist(), reverse=True)
+    return Backlog(open=len(waits), oldest_waits=[int(w) for w in waits[:oldest]])
+
+
+@dataclass(frozen=True)
+class LeadMaterial:
+    recent: list[tuple[dt.date, int, float | None, float | None]]  # month, n, median, p90
+    best: tuple[dt.date, float] | None  # the month with the lowest median, all time
+    goal: float | None  # the year goal's median, days
+    year_to_date: tuple[int, float | None]  # (n, pooled median) of the year so far
+
+
+def lead_time_material(
+    unit: Unit, indicator: Indicator, month: dt.date, n: int = 6, *, min_n: int = 1
+):
+    """For the meeting on a lead-time EOR for `month`: the `n` months before it (n, median,
+    p90, from the rollups), the best month (lowest median), the year goal and the year so
+    far (pooled median)."""
+    first, last = add_months(month, -n), add_months(month, -1)
+    rows = {
+        r.month: r
+        for r in Rollup.objects.for_unit(unit).for_indicator(indicator).in_months(first, last)
+    }
+    recent = [
+        (
+            m,
+            rows[m].count if m in rows else 0,
+            getattr(rows.get(m), "median", None),
+            getattr(rows.get(m), "p90", None),
+        )
+        for m in months_between(first, last)
+    ]
+    best = (
+        Rollup.objects.for_unit(unit)
+        .for_indicator(indicator)
+        .filter(count__gte=max(min_n, 1), median__isnull=False, month__lt=month)
+        .order_by("median", "month")
+        .values_list("month", "median")
+        .first()
+    )
+    goal_row = YearGoal.objects.filter(unit=unit, indicator=indicator, year=month.year).first()
+    goal = None
+    if goal_row is not None:
+        baseline = (
+            baseline_lead_time(unit, indicator, goal_row.baseline_year)[1]
+            if goal_row.baseline_year
+            else None
+        )
+        goal = goal_target(goal_row, baseline)
+    ytd = baseline_lead_time(unit, indicator, month.year)
+    if ytd[0] < min_n:
+        ytd = (ytd[0], None)
+    return LeadMaterial(recent=recent, best=best, goal=goal, year_to_date=ytd)
+
+
+def manual_recent(unit: Unit, indicator: Indicator, month: dt.date, n: int = 6):
+    """The values entered for the unit in the `n` months before `month` (None: missing)."""
+    first, last = add_months(month, -n), add_months(month, -1)
+    values = dict(
+        ManualValue.objects.filter(
+            unit=unit, indicator=indicator, month__range=(first, last)
+        ).values_list("month", "value")
+    )
+    return [(m, values.get(m)) for m in months_between(first, last)]

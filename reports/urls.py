@@ -37,4 +37,10 @@ urlpatterns = [
         partials.restated,
         name="partial_restated",
     ),
+    path("delar/eor/<slug:unit_code>/<str:month>/", partials.eors, name="partial_eors"),
+    path(
+        "delar/eor-underlag/<slug:unit_code>/<str:month>/",
+        partials.eor_material,
+        name="partial_eor_material",
+    ),
 ]

@@ -23,7 +23,7 @@ def restated_only_where_corrected(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("goals", "0004_cycle_history_reminders_guests"),
+        ("goals", "0005_eor_on_indicator"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

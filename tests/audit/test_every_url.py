@@ -105,6 +105,10 @@ GET = {
     # a closed month at closing and now, with its corrections: no client named
     "reports:partial_restated[a]": "login 200 200 404 200 200 200 login",
     "reports:partial_restated[b]": "login 404 404 200 404 200 200 login",
+    "reports:partial_eors[a]": "login 200 200 404 200 200 200 login",
+    "reports:partial_eors[b]": "login 404 404 200 404 200 200 login",
+    "reports:partial_eor_material[a]": "login 200 200 404 200 200 200 login",
+    "reports:partial_eor_material[b]": "login 404 404 200 404 200 200 login",
     "reports:partial_followup[a]": "login 200 200 404 200 404 200 login",
     "reports:partial_followup[b]": "login 404 404 200 404 404 200 login",
     "reports:partial_hit_rate[a]": "login 200 200 404 200 404 200 login",
@@ -167,6 +171,7 @@ QUERIES = {
     "audit:access": {"a": "unit=unit-a", "b": "unit=unit-b"},
     "audit:access_export": {"b": "unit=unit-b"},
     "api:unit_figures": {"": f"year={YEAR}"},
+    "reports:partial_eor_material": {"": "indicator=utredningstid"},
 }
 
 

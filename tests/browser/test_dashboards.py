@@ -105,7 +105,7 @@ def test_leadership_unit_dashboard_renders_real_figures_under_strict_csp(
     # The same figures are in the data table for screen readers.
     page.get_by_text("Visa siffrorna som tabell").first.click()
     table = page.locator("details.data-table table").first
-    assert "Januari" in table.inner_text() and "Under EOR" in table.inner_text()
+    assert "Januari" in table.inner_text() and "Ej nådd" in table.inner_text()
     assert problems == []
 
 
@@ -135,7 +135,7 @@ def test_manager_sees_overview_and_prints_the_monthly_report(page, sign_in, figu
     page.goto("/rapporter/oversikt/?month=2018-01")
     row = page.locator('tr[data-unit="unit-a"]')
     text = row.inner_text()
-    assert "3" in text and "4" in text and "Under EOR" in text and "60" in text
+    assert "≥ 4: 3" in text and "Ej nådd" in text and "60" in text
     page.goto("/rapporter/manadsrapport/?unit=unit-a&month=2018-02")
     assert page.get_by_test_id("month-exits").inner_text() == "6"
     plotted(page, ".monthly-report")

@@ -87,7 +87,7 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
             "Inga avslut till arbete eller studier registrerade ännu."
         )
         expect(page.get_by_test_id("pace")).to_contain_text("Hittills i år (3 månader)")
-        page.get_by_role("spinbutton", name="Gruppens EOR").fill("3")
+        page.get_by_role("textbox", name=re.compile("^Gruppens EOR")).fill("3")
         page.get_by_label("Motivering", exact=True).fill(
             "Rekryteringsträffen ger en chans till utöver de namngivna."
         )
@@ -121,7 +121,11 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
         )
         expect(page.get_by_text("EOR 3 – summa individuella mål 2")).to_be_visible()
         outcome = page.get_by_test_id("followup")
-        expect(outcome.locator("dl.figures dd")).to_have_text(["2", "3 (inte nådd)", "2"])
+        expect(outcome.locator("dl.figures dd")).to_have_text(["2", "2"])
+        # The EOR judged by reports.judging: April is over, 2 exits against 3.
+        expect(outcome.get_by_test_id("eors-judged").locator("tbody tr")).to_have_text(
+            re.compile(r"Avslut till arbete eller studier\s*≥ 3\s*2\s*Ej nådd ✗")
+        )
         named = outcome.locator("h4 + ul")
         expect(named.nth(0)).to_have_text(re.compile(r"^\s*K-A1 \(.+\)\s*$"))
         expect(named.nth(1)).to_have_text(re.compile(r"^\s*K-A2 \(.+\)\s*$"))
@@ -176,3 +180,50 @@ def test_plan_rows_are_added_without_javascript(
         assert list(plan.named_clients.values_list("client_ref", flat=True)) == ["K-A3"]
     finally:
         context.close()
+
+
+def test_the_manager_decides_a_lead_time_eor_and_sees_it_judged(page, sign_in, personas, org):
+    """A lead-time EOR in the meeting: pick the indicator, see its material (backlog, oldest
+    waits), decide a target in days; pågår while the month runs, nådd after it."""
+    from reports.compute import recompute
+    from reports.models import RollupRun
+    from tests.factories import CaseEventFactory
+
+    waiting = CaseFactory(unit=org["a"])
+    CaseEventFactory(
+        case=waiting, event_type="application_received", occurred_on=dt.date(2026, 3, 2)
+    )
+    with time_machine.travel(MARCH_20) as traveller:
+        sign_in(page, "maria")
+        page.goto("/mal/gruppmote/unit-a/2026-04/")
+        page.get_by_role("link", name="Utredningstid (ansökan → beslut)").click()
+        material = page.get_by_test_id("eor-material")
+        expect(material.get_by_test_id("backlog")).to_have_text("1")
+        expect(material.get_by_test_id("oldest-waits")).to_have_text("18")
+        page.get_by_role("textbox", name=re.compile("^Gruppens EOR")).fill("6,5")
+        page.get_by_label("Motivering", exact=True).fill("Halvera utredningstiden: äldst först.")
+        page.get_by_role("button", name="Spara beslutet").click()
+        expect(page.get_by_text("Gruppens EOR är sparat.")).to_be_visible()
+        expect(page.get_by_test_id("eor-list")).to_contain_text(
+            "Utredningstid (ansökan → beslut): ≤ 6,5 d"
+        )
+        expect(page.get_by_test_id("eors-judged").locator("tbody tr")).to_contain_text("Pågår")
+        decision = GroupDecision.objects.get(unit=org["a"], month=APRIL)
+        assert (decision.indicator.code, str(decision.target)) == ("utredningstid", "6.50")
+
+        # April: three applications decided in 4, 6 and 8 days (median 6 ≤ 6,5).
+        for wait in (4, 6, 8):
+            case = CaseFactory(unit=org["a"])
+            CaseEventFactory(
+                case=case, event_type="application_received", occurred_on=dt.date(2026, 4, 1)
+            )
+            CaseEventFactory(
+                case=case, event_type="decision", occurred_on=dt.date(2026, 4, 1 + wait)
+            )
+        recompute(trigger=RollupRun.Trigger.COMMAND)
+        traveller.move_to(MAY_4)
+        sign_in(page, "maria")
+        page.goto("/mal/gruppmote/unit-a/2026-04/?indicator=utredningstid")
+        row = page.get_by_test_id("eors-judged").locator("tbody tr")
+        expect(row).to_contain_text("6 d")
+        expect(row).to_contain_text("Nådd ✓")

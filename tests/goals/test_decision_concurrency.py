@@ -62,7 +62,7 @@ def test_two_real_transactions_racing_for_the_same_version(org, maria, today, mo
     assert len(winners) == 1 and len(losers) == 1, outcomes
     # the loser is told which decision is now in force
     assert losers[0].current is not None and losers[0].current.pk == winners[0].pk
-    assert list(GroupDecision.objects.values_list("version", "eor")) == [(1, winners[0].eor)]
+    assert list(GroupDecision.objects.values_list("version", "target")) == [(1, winners[0].eor)]
 
 
 @pytest.mark.django_db

@@ -67,6 +67,30 @@ def test_demo_cycle_is_lived_in(settings, demo_register):
     assert not MonthFollowUp.objects.filter(month=current).exists()
     assert YearGoal.objects.filter(factor__isnull=False).exists()
     assert ManualValue.objects.filter(indicator__code="franvaro_skola").count() == 12
+    # each unit commits on its counterpart's indicator in the seeds' 2018 EORs, every month
+    committed = {
+        code: set(
+            GroupDecision.objects.filter(unit__code=code, month=current).values_list(
+                "indicator__code", flat=True
+            )
+        )
+        for code in (
+            "amf", "planering", "grupp-norr", "insats", "boende-bosattning",
+            "boende-ensamkommande", "myndighet",
+        )
+    }  # fmt: skip
+    assert committed == {
+        "amf": {"utredningstid"},
+        "planering": {"ledtid_insats", "avslut_etablering"},
+        "grupp-norr": {"avslut"},
+        "insats": {"ledtid_rekrytering"},
+        "boende-bosattning": {"ledtid_kontrakt"},
+        "boende-ensamkommande": {"franvaro_skola"},
+        "myndighet": {"utredningstid"},
+    }
+    # the administration's own EOR is leadership's
+    root_eor = GroupDecision.objects.filter(unit__code="amf").first()
+    assert root_eor.decided_by.username == "karin.ek"
     # next month: some plans made, none decided (so the to-do lists have something)
     upcoming = months.add_months(current, 1)
     assert IndividualTarget.objects.filter(month=upcoming).exists()

@@ -300,3 +300,37 @@ def test_only_administrators_reach_tokens_and_the_call_log(client, maria):
     client.force_login(maria)
     for name in ("admin:integrations_apitoken_changelist", "admin:integrations_apicall_changelist"):
         assert client.get(reverse(name)).status_code == 403
+
+
+def test_figures_carry_the_eors_judged_as_eor_report_does(client, robot_a, org, maria):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from goals.models import GroupDecision, Indicator, IndividualTarget
+    from reports.report import eor_report
+
+    month = dt.date(2018, 2, 1)
+    GroupDecision.objects.create(unit=org["a"], month=month, eor=4, rationale="r")
+    GroupDecision.objects.create(
+        unit=org["a"],
+        month=month,
+        indicator=Indicator.objects.get(code="ledtid_insats"),
+        target=10,
+        rationale="r",
+    )
+    IndividualTarget.objects.create(unit=org["a"], caseworker=maria, month=month, target=3)
+    call_command("rollup", "--year", "2018", stdout=None)
+    body = client.get("/api/v1/units/unit-a/figures?year=2018", **robot_a.headers).json()
+    feb = body["months"][1]
+    assert (feb["eor"], feb["individual_targets_sum"]) == (4, 3)
+    assert feb["eors"] == [
+        {"indicator": "avslut", "target": 4, "outcome": 0, "reached": False},
+        {"indicator": "ledtid_insats", "target": 10.0, "outcome": None, "reached": None},
+    ]
+    raw = client.get("/api/v1/units/unit-a/figures?year=2018", **robot_a.headers).content
+    assert b'"eor": 4,' in raw and b'"target": 10.0' in raw  # a count, and a measure
+    report = eor_report(org["a"], 2018, refresh=False)["months"]
+    for api_month, report_month in zip(body["months"], report, strict=True):
+        for key in ("exits_total", "eor", "individual_targets_sum", "eors", "lead_times"):
+            assert api_month[key] == report_month[key], key

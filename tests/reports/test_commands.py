@@ -8,9 +8,10 @@ import io
 import json
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
-from goals.models import GroupDecision, IndividualTarget
+from goals.models import GroupDecision, Indicator, IndividualTarget
 from reports.models import Rollup, RollupRun
 from tests.factories import CaseEventFactory, CaseFactory, UnitFactory
 
@@ -70,6 +71,7 @@ def test_eor_report_json_is_exactly_the_contract(figures):
         "exits_total": 3,
         "eor": 5,
         "individual_targets_sum": 7,
+        "eors": [{"indicator": "avslut", "target": 5, "outcome": 3, "reached": False}],
     }
     assert set(jan["lead_times"]) == {
         "utredningstid",
@@ -83,6 +85,38 @@ def test_eor_report_json_is_exactly_the_contract(figures):
     assert (feb["eor"], feb["individual_targets_sum"], feb["exits_total"]) == (None, None, 0)
     assert (mar["exits_studies"], mar["exits_total"]) == (1, 1)
     assert data["year_to_date"] == {"exits_total": 4}
+
+
+def test_eor_report_lists_every_eor_of_the_unit_judged_and_null_while_in_progress(figures):
+    a = figures["a"]
+    utredningstid = Indicator.objects.get(code="utredningstid")
+    for month, target in ((D(2018, 2, 1), 3), (D(2018, 3, 1), 7)):
+        GroupDecision.objects.create(
+            unit=a, month=month, indicator=utredningstid, target=target, rationale="r"
+        )
+    GroupDecision.objects.create(unit=a, month=D(2018, 3, 1), eor=1, rationale="r")
+    # The root decided nothing: its report has no EOR, not a sum of the groups' EORs.
+    data = json.loads(report("--unit", "unit-a", "--year", "2018"))
+    feb, mar = data["months"][1:3]
+    assert (feb["eor"], feb["eors"]) == (
+        None,
+        [{"indicator": "utredningstid", "target": 3.0, "outcome": 3.0, "reached": True}],
+    )
+    assert mar["eor"] == 1
+    assert mar["eors"] == [
+        {"indicator": "avslut", "target": 1, "outcome": 1, "reached": True},
+        {"indicator": "utredningstid", "target": 7.0, "outcome": None, "reached": None},
+    ]
+    # The JSON text as the contract writes it: a count is 5, a measure 3.0.
+    text = report("--unit", "unit-a", "--year", "2018")
+    assert '{"indicator": "utredningstid", "target": 3.0, "outcome": 3.0' in text
+    assert '{"indicator": "avslut", "target": 1, "outcome": 1' in text
+    root = json.loads(report("--unit", "org", "--year", "2018"))["months"][0]
+    assert (root["eor"], root["eors"]) == (None, [])
+    # March in progress: the lead time is pågår (null), the met exit EOR already reached.
+    with time_machine.travel(dt.datetime(2018, 3, 10, 12, tzinfo=dt.UTC)):
+        mar = json.loads(report("--unit", "unit-a", "--year", "2018"))["months"][2]
+    assert [e["reached"] for e in mar["eors"]] == [True, None]
 
 
 def test_eor_report_refreshes_stale_rollups_first(figures):

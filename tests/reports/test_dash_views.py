@@ -165,7 +165,8 @@ def test_overview_tree_shows_every_unit_with_status_in_text(client, data, lena):
     }
     assert "level-1" in page and "level-2" in page
     # unit-a: 3 exits against EOR 5; goal 48; projection 3 × 12 = 36 -> behind
-    assert "✗ Under EOR" in rows["unit-a"]
+    assert "Avslut till arbete eller studier ≥ 5: 3" in rows["unit-a"]
+    assert "✗ Ej nådd" in rows["unit-a"]
     assert ">48<" in rows["unit-a"] and ">36<" in rows["unit-a"]
     assert "✗ Efter" in rows["unit-a"]
     assert "för få ärenden för att visa median" in rows["unit-a"]  # n=3, leadership
@@ -173,10 +174,11 @@ def test_overview_tree_shows_every_unit_with_status_in_text(client, data, lena):
     assert "Visa enheterna under Testkommunen" in rows["org"]  # drill-down
     feb = client.get(OVERVIEW, {"month": "2018-02"}).content.decode()
     row_a = feb[feb.index('data-unit="unit-a"') :].split("</tr>")[0]
-    assert "✓ Nådde EOR" in row_a and "10,5 (12)" in row_a
-    # The root made no decision: its EOR is the sum of those below (unit-a's 10).
+    assert "≥ 10: 12" in row_a and "✓ Nådd" in row_a and "10,5 (12)" in row_a
+    # The root made no decision: its EOR is the sum of those below (unit-a's 10), labelled.
     row_org = feb[feb.index('data-unit="org"') :].split("</tr>")[0]
-    assert '<td class="num">12</td>' in row_org and '<td class="num">10</td>' in row_org
+    assert '<td class="num">12</td>' in row_org
+    assert "(summa av gruppernas EOR) ≥ 10: 12" in row_org
 
 
 def test_overview_drills_down_into_a_subtree_with_htmx(client, data, lena):
