@@ -8,6 +8,7 @@ every error is printed with its line and column and the command exits non-zero.
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.contrib.auth import get_user_model
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.access import import_units
 from cases.importing import import_file
+from cases.models import ImportKind
 from trelleborg.vocabulary import Source
 
 
@@ -44,7 +46,14 @@ class Command(BaseCommand):
             scope = {"user": person, "allowed_units": units}
         try:
             with open(file, "rb") as stream:
-                result = import_file(stream, source=Source.IMPORT, dry_run=dry_run, **scope)
+                result = import_file(
+                    stream,
+                    source=Source.IMPORT,
+                    dry_run=dry_run,
+                    kind=ImportKind.COMMAND,
+                    file_name=os.path.basename(file),
+                    **scope,
+                )
         except OSError as exc:
             raise CommandError(f"Kan inte läsa {file}: {exc.strerror}") from exc
         if result.errors:
@@ -68,7 +77,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{summary}. {result.clients_created} nya klienter, "
-                    f"{result.cases_created} nya ärenden. ({seconds:.1f} s)"
+                    f"Import #{result.import_id}: {summary}. {result.clients_created} nya "
+                    f"klienter, {result.cases_created} nya ärenden. ({seconds:.1f} s)"
                 )
             )
