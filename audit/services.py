@@ -26,7 +26,6 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from .models import AuditEntry
 
@@ -174,21 +173,18 @@ def _count(value: int) -> str:
 
 def import_line(record: Any, result: Any) -> str:
     """The change log's line for an import: "Import #N av <user>: 1 200 nya, 30 ändrade,
-    5 oförändrade (fil.csv, sha256 …)"."""
+    5 oförändrade (fil.csv, sha256 …)". Stored as written (Swedish), as every entry's
+    text is: the log is a record, not a page in the reader's language."""
     counts = [
-        _("%(n)s nya") % {"n": _count(result.new)},
-        _("%(n)s ändrade") % {"n": _count(result.changed)},
-        _("%(n)s oförändrade") % {"n": _count(result.unchanged)},
+        f"{_count(result.new)} nya",
+        f"{_count(result.changed)} ändrade",
+        f"{_count(result.unchanged)} oförändrade",
     ]
     if getattr(result, "skipped", 0):
-        counts.append(_("%(n)s överhoppade") % {"n": _count(result.skipped)})
+        counts.append(f"{_count(result.skipped)} överhoppade")
     if record is None:
-        return _("Import: %(counts)s") % {"counts": ", ".join(counts)}
-    text = _("Import #%(number)d av %(by)s: %(counts)s") % {
-        "number": record.pk,
-        "by": record.by,
-        "counts": ", ".join(counts),
-    }
+        return "Import: " + ", ".join(counts)
+    text = f"Import #{record.pk} av {record.by}: " + ", ".join(counts)
     if record.source_text:
         text += f" ({record.source_text})"
     return text
