@@ -70,6 +70,11 @@ def test_the_change_log_shows_the_import_line(admin_client, alice, carl, maria, 
     assert f"Import #{record.pk} av" in page
     # The changed event's own entry (before and after) says which import changed it.
     assert f"importerad i import #{second.pk} av" in page
+    # The filter by kind of object offers imports: only the import lines are left.
+    ct = ContentType.objects.get_for_model(EventImport)
+    only = admin_client.get(reverse("audit:changes"), {"model": ct.pk})
+    entries = only.context["page"].object_list
+    assert entries and {e.content_type_id for e in entries} == {ct.pk}
 
 
 def test_changed_rows_record_before_and_after(alice, carl, maria, org):
