@@ -80,6 +80,7 @@ class Presented:
     source: str
     fields: list[FieldChange] = field(default_factory=list)
     note: str = ""
+    imported: str = ""  # "importerad i import #N av …" on an import's entries
 
     @property
     def summary_fields(self) -> str:
@@ -138,6 +139,16 @@ def _source_label(value: str) -> str:
     return str(Source(value).label) if value in Source.values else value
 
 
+def _imported(data: dict) -> str:
+    number = data.get("import_id")
+    if not isinstance(number, int):
+        return ""
+    return _("importerad i import #%(number)d av %(by)s") % {
+        "number": number,
+        "by": data.get("import_by") or _("system"),
+    }
+
+
 def present_page(page: Page) -> Page:
     """Attach `entry.shown` (a `Presented`) to every entry of `page`, in a query per related
     model on the page; `page.object_list` becomes a list."""
@@ -169,6 +180,7 @@ def present_page(page: Page) -> Page:
             model=capfirst(str(model._meta.verbose_name)) if model else entry.content_type.name,
             source=_source_label(entry.source),
             note=str((entry.additional_data or {}).get("motivering", "")),
+            imported=_imported(entry.additional_data or {}),
         )
         for name, values in (entry.changes or {}).items():
             model_field = _field(model, name)

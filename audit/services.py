@@ -3,13 +3,16 @@
 The import (cases.importing) writes with a handful of set-based SQL statements and sends
 `cases.signals.import_written` inside its transaction while its staging table still
 exists. From it we write, in the same transaction:
-  - one entry per new event (set-based: one INSERT … SELECT, as cheap as the import's own),
+  - no entry per new event: the import itself is the record (cases.models.EventImport, issue
+    16 "An import is audited as one entry"); every new event points at it
+    (created_by_import), so "who put this here, and when" is answered by the import,
   - one entry per changed event with its values before (CaseEventHistory) and after,
     filed under its new unit and, when it moved, under its old unit too,
   - one entry per case whose unit, caseworker or program the import changed, filed under
     the case's new unit and, when it moved, its old unit too (the manager who lost a case
     sees where it went),
-  - one summary entry per unit the import touched (counts, who, source).
+  - one summary entry per unit the import touched: "Import #N av <user>: … nya, … ändrade,
+    … (file, sha256 …)".
 
 Every entry carries the import's `context`: the API passes its token's id (kept in
 `additional_data`, with the token's owner as the actor) and the caller's address.
@@ -17,7 +20,6 @@ Every entry carries the import's `context`: the API passes its token's id (kept 
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -35,59 +37,6 @@ def _json(function: str) -> str:
     if connection.vendor == "postgresql":
         return {"object": "jsonb_build_object", "array": "jsonb_build_array"}[function]
     return {"object": "json_object", "array": "json_array"}[function]
-
-
-def _created_changes() -> str:
-    """SQL for a new event's `changes`: {"field": [null, value], …} as django-auditlog
-    writes a create. On PostgreSQL the JSON text is put together and parsed once, a third
-    cheaper than nested jsonb_build_* calls; the free-text values (event id, case number,
-    unit code) are quoted by to_json, the others are validated vocabulary and ISO dates."""
-    names = ("event_id", "case", "unit", *EVENT_FIELDS)
-    values = {"event_id": "s.event_id", "case": "s.case_number", "unit": "u.code"}
-    if connection.vendor != "postgresql":
-        obj, arr = _json("object"), _json("array")
-        values["occurred_on"] = "CAST(s.occurred_on AS text)"
-        pairs = ", ".join(
-            f"'{name}', {arr}(NULL, {values.get(name, 's.' + name)})" for name in names
-        )
-        return f"{obj}({pairs})"
-    parts = []
-    for name in names:
-        column = "CAST(s.occurred_on AS text)" if name == "occurred_on" else f"s.{name}"
-        text = f"to_json({values[name]})" if name in values else f"'\"' || {column} || '\"'"
-        parts.append(f"'\"{name}\": [null, ' || {text} || ']'")
-    return "CAST('{' || " + " || ', ' || ".join(parts) + " || '}' AS jsonb)"
-
-
-def _created_entries(
-    cursor, *, ct_id: int, actor_id, now, source: str, batch: str, context: dict
-) -> None:
-    # The same for every row: one JSON value, parsed once (a constant), not built per row.
-    postgres = connection.vendor == "postgresql"
-    additional = "CAST(%s AS jsonb)" if postgres else "json(%s)"
-    address = "CAST(%s AS inet)" if postgres else "%s"
-    changes = _created_changes()
-    cursor.execute(
-        f"""INSERT INTO audit_auditentry
-                (content_type_id, object_pk, object_id, object_repr, action, changes_text,
-                 changes, actor_id, timestamp, additional_data, unit_path, source, cid,
-                 remote_addr)
-            SELECT %s, CAST(s.new_id AS text), s.new_id, s.event_id, %s, '', {changes}, %s, %s,
-                   {additional}, u.path, %s, %s, {address}
-            FROM cases_import_stage s
-            JOIN goals_unit u ON u.id = s.unit_id
-            WHERE s.existing_id IS NULL""",  # noqa: S608 (only our own SQL fragments)
-        [
-            ct_id,
-            AuditEntry.Action.CREATE,
-            actor_id,
-            now,
-            json.dumps({"import": batch, **_extra(context)}),
-            source,
-            batch,
-            context.get("remote_addr"),
-        ],
-    )
 
 
 def _extra(context: dict) -> dict:
@@ -209,6 +158,38 @@ def _case_entries(result: Any, *, actor, now, source: str, batch: str, context: 
     return entries
 
 
+def _import_record(result: Any):
+    from cases.models import EventImport
+
+    import_id = getattr(result, "import_id", None)
+    if import_id is None:
+        return None
+    return EventImport.objects.select_related("user").get(pk=import_id)
+
+
+def _count(value: int) -> str:
+    return f"{value:,}".replace(",", "\u00a0")  # 1 200: Swedish thousands
+
+
+def import_line(record: Any, result: Any) -> str:
+    """The change log's line for an import: "Import #N av <user>: 1 200 nya, 30 ändrade,
+    5 oförändrade (fil.csv, sha256 …)". Stored as written (Swedish), as every entry's
+    text is: the log is a record, not a page in the reader's language."""
+    counts = [
+        f"{_count(result.new)} nya",
+        f"{_count(result.changed)} ändrade",
+        f"{_count(result.unchanged)} oförändrade",
+    ]
+    if getattr(result, "skipped", 0):
+        counts.append(f"{_count(result.skipped)} överhoppade")
+    if record is None:
+        return "Import: " + ", ".join(counts)
+    text = f"Import #{record.pk} av {record.by}: " + ", ".join(counts)
+    if record.source_text:
+        text += f" ({record.source_text})"
+    return text
+
+
 def record_import(
     *, cursor, result: Any, source: str, user=None, context: dict | None = None, **kwargs
 ) -> None:
@@ -221,16 +202,9 @@ def record_import(
     actor = user if getattr(user, "is_authenticated", False) else None
     now = timezone.now()
     batch = f"import-{uuid.uuid4().hex}"
-    if result.new:
-        _created_entries(
-            cursor,
-            ct_id=ct.pk,
-            actor_id=getattr(actor, "pk", None),
-            now=now,
-            source=source,
-            batch=batch,
-            context=context,
-        )
+    record = _import_record(result)
+    if record is not None:
+        context = {**context, "import_id": record.pk, "import_by": record.by}
     entries = _changed_entries(
         cursor, ct=ct, actor=actor, now=now, source=source, batch=batch, context=context
     )
@@ -244,16 +218,19 @@ def record_import(
         "unchanged": result.unchanged,
         "clients_created": result.clients_created,
         "cases_created": result.cases_created,
+        "skipped": getattr(result, "skipped", 0),
     }
-    text = (
-        f"Import: {result.rows} rader, {result.new} nya, {result.changed} ändrade, "
-        f"{result.unchanged} oförändrade"
-    )
+    # The import's own entry: filed as the EventImport when there is one (the change log
+    # reads "Skapad import: Import #N av …").
+    summary_ct = ContentType.objects.get_for_model(record) if record is not None else ct
+    summary_pk = str(record.pk) if record is not None else ""
+    text = import_line(record, result)
     for unit in Unit.objects.filter(pk__in=result.unit_ids):
         entries.append(
             AuditEntry(
-                content_type=ct,
-                object_pk="",
+                content_type=summary_ct,
+                object_pk=summary_pk,
+                object_id=record.pk if record is not None else None,
                 object_repr=text,
                 action=AuditEntry.Action.CREATE,
                 changes_text=text,

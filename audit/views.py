@@ -6,6 +6,7 @@ log's own record of who exported it.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
@@ -28,9 +29,13 @@ PAGE_SIZE = 50
 
 
 def _model_choices() -> list[tuple[str, str]]:
+    # Imports are not tracked by django-auditlog (audit.services writes their one entry
+    # each), but their entries are filtered on like any other kind.
+    imports = apps.get_model("cases", "EventImport")
+    kinds = sorted([*tracked_models(), imports], key=lambda m: str(m._meta.verbose_name))
     return [
         (str(ContentType.objects.get_for_model(m).pk), str(m._meta.verbose_name).capitalize())
-        for m in tracked_models()
+        for m in kinds
     ]
 
 

@@ -24,6 +24,7 @@ units and months of new rows and both the old and new units and months of change
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -105,6 +106,8 @@ class ImportResult:
     # re-import never brings a withdrawn exit back. (line, event_id), the first SKIPPED_SHOWN.
     skipped: int = 0
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)
+    # The EventImport this import wrote (cases.models), None unless `written`.
+    import_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -938,7 +941,9 @@ _ANALYZE = {
 }
 
 
-def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, big: bool) -> None:
+def _write(
+    cursor, result: ImportResult, *, source: str, user_id: int | None, big: bool, import_id: int
+) -> None:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     # Clients and cases are written from one row per case (cases_import_latest): lookups
@@ -1050,12 +1055,13 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, bi
             """UPDATE cases_caseevent
                 SET case_id = c.id, unit_id = s.unit_id, event_type = s.event_type,
                     occurred_on = s.occurred_on, reason = s.reason, program = s.program,
-                    decision_mode = s.decision_mode, updated_at = %s
+                    decision_mode = s.decision_mode, updated_at = %s,
+                    changed_by_import_id = %s
                 FROM cases_import_stage AS s
                 JOIN cases_case AS c
                   ON c.organisation_id = s.org_id AND c.case_number = s.case_number
                 WHERE cases_caseevent.id = s.existing_id AND s.changed""",
-            [now],
+            [now, import_id],
         )
     if result.new:
         _plan(cursor, index_lookups=False, big=big)
@@ -1064,15 +1070,15 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, bi
             f"""INSERT INTO cases_caseevent
                     ({"id, " if postgres else ""}organisation_id, event_id, case_id, unit_id,
                      event_type, occurred_on, reason, program, decision_mode, source,
-                     recorded_by_id, recorded_at, updated_at)
+                     recorded_by_id, recorded_at, updated_at, created_by_import_id)
                 SELECT {"s.new_id, " if postgres else ""}s.org_id, s.event_id, c.id, s.unit_id,
                        s.event_type, s.occurred_on, s.reason, s.program, s.decision_mode,
-                       %s, %s, %s, %s
+                       %s, %s, %s, %s, %s
                 FROM cases_import_stage s
                 JOIN cases_case c
                   ON c.organisation_id = s.org_id AND c.case_number = s.case_number
                 WHERE s.existing_id IS NULL""",  # noqa: S608 (only our own SQL fragments)
-            [source, user_id, now, now],
+            [source, user_id, now, now, import_id],
         )
         if not postgres:
             cursor.execute(
@@ -1086,6 +1092,26 @@ def _write(cursor, result: ImportResult, *, source: str, user_id: int | None, bi
         _analyze_if_grown(cursor, "cases_caseevent", result.new)
 
 
+def _record(result: ImportResult, user, unit_ids: set[int], origin: Mapping[str, Any]):
+    """The import's EventImport, written before its events (they point at it), in its
+    transaction: one row, and one per unit it touched."""
+    from .models import EventImport
+
+    record = EventImport.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        rows=result.rows,
+        new=result.new,
+        changed=result.changed,
+        unchanged=result.unchanged,
+        skipped=result.skipped,
+        **origin,
+    )
+    if unit_ids:
+        record.units.add(*unit_ids)
+    result.import_id = record.pk
+    return record
+
+
 # --- entry points ---------------------------------------------------------------------------
 
 
@@ -1097,6 +1123,7 @@ def import_rows(
     dry_run: bool = False,
     allowed_units: Iterable[Unit] | None = None,
     context: Mapping[str, Any] | None = None,
+    kind: str | None = None,
 ) -> ImportResult:
     """Validate and (unless `dry_run` or any error) write case events, all or nothing.
 
@@ -1106,7 +1133,8 @@ def import_rows(
     write's scope (cases.rules.Scope; None: every unit, an administrator): rows may only
     name units in it, and only cases and events that lie in it now. `user` is recorded as
     recorded_by / changed_by. `context` goes to the change log with the entries (the API
-    passes its token id and the caller's address).
+    passes its token id and the caller's address). `kind` (cases.models.ImportKind; by
+    default from `source`) goes to the import's record.
     """
     return _import(
         rows,
@@ -1116,6 +1144,7 @@ def import_rows(
         dry_run=dry_run,
         allowed_units=allowed_units,
         context=context,
+        origin=_origin(source, kind, context),
     )
 
 
@@ -1127,11 +1156,18 @@ def import_file(
     dry_run: bool = False,
     allowed_units: Iterable[Unit] | None = None,
     context: Mapping[str, Any] | None = None,
+    kind: str | None = None,
+    file_name: str = "",
 ) -> ImportResult:
-    """`import_rows` over a CSV file (bytes or a binary stream), file rules included."""
+    """`import_rows` over a CSV file (bytes or a binary stream), file rules included.
+    `file_name` and the SHA-256 of the bytes (a seekable stream's, from where it stands)
+    go to the import's record."""
     errors: list[CsvError] = []
     if isinstance(stream, bytes):
         stream = io.BytesIO(stream)
+    origin = _origin(source, kind, context, file_name=file_name)
+    if not dry_run and _seekable(stream):
+        origin["sha256"] = _sha256(stream)
     try:
         reader = CsvReader(
             stream,
@@ -1153,7 +1189,37 @@ def import_file(
         allowed_units=allowed_units,
         stream=stream if _seekable(stream) else None,
         context=context,
+        origin=origin,
     )
+
+
+def _origin(
+    source: str, kind: str | None, context: Mapping[str, Any] | None, *, file_name: str = ""
+) -> dict[str, Any]:
+    """The EventImport fields that say where an import came from."""
+    from .models import ImportKind
+
+    if kind is None:
+        kind = {Source.API: ImportKind.API, Source.DEMO: ImportKind.DEMO}.get(
+            source, ImportKind.COMMAND
+        )
+    token = (context or {}).get("api_token")
+    return {
+        "kind": kind,
+        "file_name": file_name[:255],
+        "sha256": "",
+        "api_token_id": token if isinstance(token, int) else None,
+    }
+
+
+def _sha256(stream: IO[bytes]) -> str:
+    """The SHA-256 of the rest of `stream`, which is left where it was."""
+    start = stream.tell()
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(start)
+    return digest.hexdigest()
 
 
 def _seekable(stream: IO[bytes]) -> bool:
@@ -1173,6 +1239,7 @@ def _import(
     allowed_units: Iterable[Unit] | None,
     stream: IO[bytes] | None = None,
     context: Mapping[str, Any] | None = None,
+    origin: Mapping[str, Any] | None = None,
 ) -> ImportResult:
     """`stream`: the seekable file `rows` (a CsvReader) reads, positioned after its header:
     the fast path reads it directly and hands it back to the reader when it must."""
@@ -1233,8 +1300,18 @@ def _import(
             transaction.set_rollback(True)
             return result
         unit_ids, months = _touched(cursor, result.changed)
-        _corrections(cursor, result, source=source, user=user, context=context)
-        _write(cursor, result, source=source, user_id=getattr(user, "pk", None), big=big)
+        # A correction names its source like the record does: the file name, or the token.
+        correction_context = {**(origin or {}), **(context or {})}
+        _corrections(cursor, result, source=source, user=user, context=correction_context)
+        record = _record(result, user, unit_ids, origin or _origin(source, None, context))
+        _write(
+            cursor,
+            result,
+            source=source,
+            user_id=getattr(user, "pk", None),
+            big=big,
+            import_id=record.pk,
+        )
         result.written = True
         result.unit_ids, result.months = frozenset(unit_ids), frozenset(months)
         # Receivers read the staging table (audit: one entry per new event, by its new_id;

@@ -192,10 +192,87 @@ class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
     def timeline(self) -> CaseEventQuerySet:
         """Newest first, with the recorder and each event's history loaded up front."""
         return (
-            self.select_related("unit", "recorded_by")
+            self.select_related(
+                "unit", "recorded_by", "created_by_import__user", "changed_by_import__user"
+            )
             .prefetch_related("history__changed_by")
             .order_by("-occurred_on", "-id")
         )
+
+
+class ImportKind(models.TextChoices):
+    """How an import came in (EventImport.kind)."""
+
+    PAGE = "page", _("uppladdning på sidan")
+    COMMAND = "command", _("kommando")
+    API = "api", _("API-token")
+    DEMO = "demo", _("demodata")
+
+
+class EventImportQuerySet(models.QuerySet["EventImport"]):
+    def touching(self, units: Iterable[Unit]) -> EventImportQuerySet:
+        """Imports that wrote (new or changed rows) in any of `units`."""
+        return self.filter(units__in=units).distinct()
+
+
+class EventImport(models.Model):
+    """One written case-event import (cases.importing): who, when, through what, and what it
+    did. The change log shows one entry per import instead of one per created event; every
+    event points at the import that created it and the one that last changed it.
+
+    Written in the import's own transaction, so a refused import (any error: nothing is
+    written, all or nothing) and a dry run leave no record: the uploader sees the errors,
+    and a record of an import that changed nothing would only be noise in the list.
+    """
+
+    created_at = models.DateTimeField(_("tidpunkt"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("användare"),
+    )
+    kind = models.CharField(_("väg"), max_length=10, choices=ImportKind.choices)
+    file_name = models.CharField(_("filnamn"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # The integrations app's ApiToken id (cases does not import integrations).
+    api_token_id = models.PositiveIntegerField(_("API-token"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rader"), default=0)
+    new = models.PositiveIntegerField(_("nya"), default=0)
+    changed = models.PositiveIntegerField(_("ändrade"), default=0)
+    unchanged = models.PositiveIntegerField(_("oförändrade"), default=0)
+    skipped = models.PositiveIntegerField(_("överhoppade"), default=0)
+    # The units of its new and changed rows, old units of moved events included: what the
+    # list page is scoped by (a manager sees the imports that touched their units).
+    units = models.ManyToManyField(Unit, related_name="+", blank=True)
+
+    objects = EventImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("importer")
+
+    def __str__(self) -> str:
+        return _("Import #%(number)d") % {"number": self.pk or 0}
+
+    @property
+    def by(self) -> str:
+        if self.user is None:
+            return str(self.get_kind_display())
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def source_text(self) -> str:
+        """The file and its hash, or the API token: what the change log line ends with."""
+        if self.kind == ImportKind.API and self.api_token_id:
+            return _("API-token #%(id)d") % {"id": self.api_token_id}
+        parts = [self.file_name] if self.file_name else []
+        if self.sha256:
+            parts.append(f"sha256 {self.sha256[:12]}…")
+        return ", ".join(parts)
 
 
 class CaseEvent(models.Model):
@@ -246,6 +323,32 @@ class CaseEvent(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The import that created the event and the one that last changed it (null: written
+    # another way). Not indexed: read from the event, never looked up by import (an index
+    # would cost every imported row its upkeep). No database constraint either: its
+    # deferred check cost a 200 000-row import 0.5–2 s of 7–13 (bench.import_throughput,
+    # issue 16), and the id is always that of the record the same transaction wrote just
+    # before; imports are never deleted (PROTECT still guards a delete through Django).
+    created_by_import = models.ForeignKey(
+        EventImport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("skapad av import"),
+    )
+    changed_by_import = models.ForeignKey(
+        EventImport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("senast ändrad av import"),
+    )
 
     objects = CaseEventQuerySet.as_manager()
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("min-dag/avslut/<int:pk>/", myday.my_day_exit, name="my_day_exit"),
     path("import/", views.import_events, name="import_events"),
     path("import/bekrafta/", views.import_confirm, name="import_confirm"),
+    path("import/historik/", views.import_list, name="import_list"),
     path("nytt/", views.register_case, name="register_case"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/avslut/", views.log_exit, name="log_exit"),

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from goals.access import CLIENT_ROLES, client_units
+from goals.access import CLIENT_ROLES, client_units, is_admin
 from trelleborg import accesslog
 from trelleborg.vocabulary import Source
 
@@ -35,7 +36,7 @@ from .access import (
     import_units,
 )
 from .forms import AmendExitForm, EventForm, ExitForm, ImportUploadForm, RegisterCaseForm
-from .models import Case, CaseEvent, WithdrawnEvent
+from .models import Case, CaseEvent, EventImport, ImportKind, WithdrawnEvent
 from .myday import is_day_user
 from .rules import Scope
 
@@ -343,7 +344,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             user=request.user,
             dry_run=False,
             allowed_units=import_units(request.user),
-            context={"file_name": filename},
+            kind=ImportKind.PAGE,
+            file_name=filename,
         )
     if not result.ok:
         # The data changed between preview and confirm: show what is wrong now.
@@ -372,3 +374,17 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             % {"count": result.skipped},
         )
     return redirect("cases:import_events")
+
+
+@import_access_required
+@require_http_methods(["GET"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    """The written imports, newest first, with their counts: an administrator sees every
+    import, a manager those that touched their units (and their own); caseworkers and
+    leadership have no import access (404, as the upload page)."""
+    imports = EventImport.objects.select_related("user")
+    if not is_admin(request.user):
+        touching = EventImport.objects.touching(import_units(request.user)).values("pk")
+        imports = imports.filter(Q(pk__in=touching) | Q(user=request.user))
+    page = Paginator(imports, 50).get_page(request.GET.get("sida"))
+    return render(request, "cases/import_list.html", {"page": page})

@@ -49,6 +49,7 @@ GET = {
     "cases:my_day_exit[b]": "login 404 404 200 404 404 200 login",
     "cases:import_events": "login 404 404 404 200 404 200 login",
     "cases:import_confirm": "login 404 404 404 405 404 405 login",
+    "cases:import_list": "login 404 404 404 200 404 200 login",
     "cases:case_detail[a]": "login 200 200 404 200 404 200 login",
     "cases:case_detail[b]": "login 404 404 200 404 404 200 login",
     "cases:log_exit[a]": "login 200 200 404 200 404 200 login",

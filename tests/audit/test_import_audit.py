@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 
 from audit.models import AuditEntry
 from cases.importing import import_file
-from cases.models import CaseEvent
+from cases.models import CaseEvent, EventImport
 
 pytestmark = pytest.mark.django_db
 
@@ -27,48 +28,53 @@ def _event_entries():
     return AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(CaseEvent))
 
 
-def test_each_imported_event_gets_a_create_entry_with_its_values(alice, carl, maria, org):
+def _import_entries():
+    return AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(EventImport))
+
+
+def test_imported_creations_write_no_entry_per_event(alice, carl, maria, org):
+    # Issue 16, "An import is audited as one entry": the import's record answers who put
+    # each new event there; the change log has one line per import and touched unit.
     result = import_file(csv(*GOOD), user=maria)
     assert result.written
-    created = _event_entries().filter(action=AuditEntry.Action.CREATE).exclude(object_pk="")
-    assert created.count() == 3
-    e2 = created.get(object_repr="e2")
-    assert e2.object_pk == str(CaseEvent.objects.get(event_id="e2").pk)
-    assert e2.changes["reason"] == [None, "work"]
-    assert e2.changes["occurred_on"] == [None, "2018-02-01"]
-    assert e2.changes["unit"] == [None, "unit-a"]
-    assert (e2.actor, e2.source, e2.unit_path) == (maria, "import", org["a"].path)
-
-
-def test_create_entries_quote_free_text_values(alice, maria, org):
-    # Event ids and case numbers are free text: the entry's JSON must hold them verbatim.
-    line = '"e""7\\",C"7\\,K-007,unit-a,alice,decision,2018-01-03,,,automated'
-    result = import_file(csv(line), user=maria)
-    assert result.written, result.error_lines()
-    entry = _event_entries().exclude(object_pk="").get()
-    event = CaseEvent.objects.get()
-    assert event.event_id == 'e"7\\'
-    assert entry.object_id == event.pk and entry.object_pk == str(event.pk)
-    assert entry.changes == {
-        "event_id": [None, 'e"7\\'],
-        "case": [None, 'C"7\\'],
-        "unit": [None, "unit-a"],
-        "event_type": [None, "decision"],
-        "occurred_on": [None, "2018-01-03"],
-        "reason": [None, ""],
-        "program": [None, "forsorjningsstod"],
-        "decision_mode": [None, "automated"],
-    }
+    assert not _event_entries().exists()
+    record = EventImport.objects.get()
+    assert result.import_id == record.pk
+    assert set(CaseEvent.objects.values_list("created_by_import", flat=True)) == {record.pk}
+    assert set(CaseEvent.objects.values_list("changed_by_import", flat=True)) == {None}
 
 
 def test_a_summary_per_touched_unit(alice, carl, maria, org):
-    import_file(csv(*GOOD), user=maria)
-    summaries = _event_entries().filter(object_pk="")
+    import_file(csv(*GOOD), file_name="januari.csv", user=maria)
+    record = EventImport.objects.get()
+    summaries = _import_entries()
     assert {s.unit_path for s in summaries} == {org["a"].path, org["b"].path}
     summary = summaries.first()
+    assert summary.object_id == record.pk
     assert summary.additional_data["rows"] == 3
     assert summary.additional_data["new"] == 3
     assert summary.actor == maria
+    assert summary.object_repr.startswith(
+        f"Import #{record.pk} av {maria.get_full_name() or maria.username}: 3 nya, "
+        "0 ändrade, 0 oförändrade (januari.csv, sha256 "
+    )
+    assert record.sha256[:12] in summary.object_repr
+
+
+def test_the_change_log_shows_the_import_line(admin_client, alice, carl, maria, org):
+    import_file(csv(*GOOD), user=maria)
+    record = EventImport.objects.get()
+    import_file(csv(GOOD[0], "e2,C1,K-001,unit-a,alice,exit,2018-03-05,studies,,"), user=maria)
+    second = EventImport.objects.exclude(pk=record.pk).get()
+    page = admin_client.get(reverse("audit:changes")).content.decode()
+    assert f"Import #{record.pk} av" in page
+    # The changed event's own entry (before and after) says which import changed it.
+    assert f"importerad i import #{second.pk} av" in page
+    # The filter by kind of object offers imports: only the import lines are left.
+    ct = ContentType.objects.get_for_model(EventImport)
+    only = admin_client.get(reverse("audit:changes"), {"model": ct.pk})
+    entries = only.context["page"].object_list
+    assert entries and {e.content_type_id for e in entries} == {ct.pk}
 
 
 def test_changed_rows_record_before_and_after(alice, carl, maria, org):
@@ -91,10 +97,12 @@ def test_failed_or_dry_imports_leave_no_entries(alice, carl, maria):
     import_file(csv(*GOOD), user=maria, dry_run=True)
     import_file(csv(*GOOD, "e9,C9,K-009,no-such-unit,,exit,2018-01-01,work,,"), user=maria)
     assert AuditEntry.objects.count() == before
+    assert not EventImport.objects.exists()  # refused and dry runs leave no record
 
 
-def test_reimporting_the_same_file_adds_only_a_summary(alice, carl, maria):
+def test_reimporting_the_same_file_adds_no_event_entries(alice, carl, maria):
     import_file(csv(*GOOD), user=maria)
-    before = _event_entries().exclude(object_pk="").count()
     import_file(csv(*GOOD), user=maria)
-    assert _event_entries().exclude(object_pk="").count() == before
+    assert not _event_entries().exists()
+    second = EventImport.objects.order_by("id").last()
+    assert (second.new, second.changed, second.unchanged) == (0, 0, 3)

@@ -96,19 +96,19 @@ def test_the_import_records_its_file_and_user(org, alice, maria, closed, last_mo
         f"i3,C2,K-002,unit-a,alice,application_received,{today()},,,",
     ]
     data = ("\n".join(rows) + "\n").encode()
-    result = import_file(data, user=maria, context={"file_name": "mars.csv"})
+    result = import_file(data, user=maria, file_name="mars.csv")
     assert result.ok, result.error_lines()
     corrections = MonthCorrection.objects.filter(unit=org["a"])
     assert [(c.source, c.corrected_by, c.description) for c in corrections] == [
         ("Import: mars.csv", maria, "2 nya händelser")
     ]
     # The same file again changes nothing: no correction.
-    import_file(data, user=maria, context={"file_name": "mars.csv"})
+    import_file(data, user=maria, file_name="mars.csv")
     assert MonthCorrection.objects.filter(unit=org["a"]).count() == 1
     # A changed row moved out of the closed month corrects it.
     moved = data.replace(f"i2,C1,K-001,unit-a,alice,exit,{day_in(last_month)}".encode(),
                          f"i2,C1,K-001,unit-a,alice,exit,{today()}".encode())  # fmt: skip
-    assert import_file(moved, user=maria, context={"file_name": "rättad.csv"}).changed == 1
+    assert import_file(moved, user=maria, file_name="rättad.csv").changed == 1
     latest = MonthCorrection.objects.filter(unit=org["a"]).first()
     assert (latest.source, latest.description) == ("Import: rättad.csv", "1 ändrade händelser")
 

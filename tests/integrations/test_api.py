@@ -8,7 +8,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from cases.models import CaseEvent
+from cases.models import CaseEvent, EventImport, ImportKind
 from integrations.models import ApiCall, ApiToken
 from integrations.services import token_revoke
 from tests.integrations.conftest import event
@@ -119,6 +119,16 @@ def test_a_batch_is_stored_whole(client, robot):
         client, EVENTS, event(4, case_id="C-1", client_ref="K-00001", event_type="decision"), robot
     )
     assert CaseEvent.objects.get(event_id="api-4").decision_mode == "manual"
+
+
+def test_a_batch_is_recorded_as_one_import_with_its_token(client, make_token, org):
+    robot = make_token(org["root"])
+    response = post(client, BATCH, {"events": [event(1), event(2)]}, robot)
+    assert response.status_code == 200, response.content
+    record = EventImport.objects.get()
+    assert (record.kind, record.api_token_id, record.new) == (ImportKind.API, robot.token.pk, 2)
+    assert (record.file_name, record.sha256) == ("", "")
+    assert record.source_text == f"API-token #{robot.token.pk}"
 
 
 def test_a_bad_batch_is_refused_whole_with_every_error_named(client, robot):

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from audit.models import AuditEntry
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, EventImport
 from integrations.services import token_create
 from tests.factories import CaseEventFactory, CaseFactory, ClientFactory
 
@@ -70,13 +70,19 @@ def test_a_scoped_token_cannot_take_another_units_event(client, robot_a_owned, o
 def test_api_writes_carry_the_tokens_owner_id_and_address(client, robot_a_owned, ada, org):
     response = post(client, EVENTS, event(1), robot_a_owned, REMOTE_ADDR="192.0.2.44")
     assert response.status_code == 200, response.content
-    ct = ContentType.objects.get_for_model(CaseEvent)
-    entry = AuditEntry.objects.get(content_type=ct, object_repr="api-1")
+    # An API write is an import (issue 16): one record, one change-log entry per touched
+    # unit, and the event points at the record; no entry per created event.
+    record = EventImport.objects.get()
+    assert (record.user, record.api_token_id) == (ada, robot_a_owned.token.pk)
+    ct = ContentType.objects.get_for_model(EventImport)
+    entry = AuditEntry.objects.get(content_type=ct, object_id=record.pk)
     assert entry.actor == ada
     assert entry.additional_data["api_token"] == robot_a_owned.token.pk
     assert entry.remote_addr == "192.0.2.44"
     assert entry.source == "api"
-    assert CaseEvent.objects.get(event_id="api-1").recorded_by == ada
+    assert f"API-token #{robot_a_owned.token.pk}" in entry.object_repr
+    event_ = CaseEvent.objects.get(event_id="api-1")
+    assert (event_.recorded_by, event_.created_by_import) == (ada, record)
 
 
 def test_a_case_moved_through_the_api_is_logged_under_both_units(client, org, ada, carl):

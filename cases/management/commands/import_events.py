@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.access import import_units
 from cases.importing import import_file
+from cases.models import ImportKind
 from trelleborg.vocabulary import Source
 
 
@@ -49,7 +50,8 @@ class Command(BaseCommand):
                     stream,
                     source=Source.IMPORT,
                     dry_run=dry_run,
-                    context={"file_name": os.path.basename(file)},
+                    kind=ImportKind.COMMAND,
+                    file_name=os.path.basename(file),
                     **scope,
                 )
         except OSError as exc:
@@ -75,7 +77,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{summary}. {result.clients_created} nya klienter, "
-                    f"{result.cases_created} nya ärenden. ({seconds:.1f} s)"
+                    f"Import #{result.import_id}: {summary}. {result.clients_created} nya "
+                    f"klienter, {result.cases_created} nya ärenden. ({seconds:.1f} s)"
                 )
             )
