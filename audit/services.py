@@ -24,19 +24,11 @@ import uuid
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.utils import timezone
 
 from .models import AuditEntry
 
 EVENT_FIELDS = ("event_type", "occurred_on", "reason", "program", "decision_mode")
-
-
-def _json(function: str) -> str:
-    # PostgreSQL 15 has no SQL-standard JSON_OBJECT yet; SQLite has no jsonb_build_object.
-    if connection.vendor == "postgresql":
-        return {"object": "jsonb_build_object", "array": "jsonb_build_array"}[function]
-    return {"object": "json_object", "array": "json_array"}[function]
 
 
 def _extra(context: dict) -> dict:

@@ -129,10 +129,20 @@ class CaseEventAdmin(ReadLoggedAdmin, admin.ModelAdmin):
         "recorded_by",
         "recorded_at",
         "updated_at",
+        "created_by_import",
+        "changed_by_import",
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["event_id", "source", "recorded_by", "recorded_at", "updated_at"]
+        readonly = [
+            "event_id",
+            "source",
+            "recorded_by",
+            "recorded_at",
+            "updated_at",
+            "created_by_import",
+            "changed_by_import",
+        ]
         return [*readonly, "case"] if obj else readonly
 
     def save_model(self, request, obj, form, change):

@@ -2,7 +2,7 @@
 
 Each write runs in one transaction and announces `events_changed` once, after commit, with
 the units and months it touched (cases/signals.py). The bulk import lives in
-cases/importing.py and follows the same rules.
+the package cases/importing/ and follows the same rules.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def test_what_the_fast_path_does_not_read_goes_back_to_the_reader(
 
 
 def test_lines_are_counted_across_chunks(alice, carl, org, monkeypatch):
-    monkeypatch.setattr(importing, "_CHUNK_BYTES", 70)
+    monkeypatch.setattr(importing.staging, "_CHUNK_BYTES", 70)
     rows = [
         f"ev{n},C{n % 7},K-{n % 7:03d},unit-a,,referral,2018-{1 + n % 12:02d}-{1 + n % 28:02d},,,"
         for n in range(200)
@@ -277,7 +277,7 @@ def test_fast_and_row_by_row_agree_on_any_file(alice, carl, org, monkeypatch):
     )
     @given(data=event_files(), chunk=st.sampled_from([40, 200, 4 << 20]))
     def run(data, chunk):
-        monkeypatch.setattr(importing, "_CHUNK_BYTES", chunk)
+        monkeypatch.setattr(importing.staging, "_CHUNK_BYTES", chunk)
         assert_same(data)
 
     run()

@@ -157,3 +157,13 @@ def test_the_list_page_is_scoped_like_the_reads(client, maria, ada, alice, org):
     client.force_login(maria)
     body = client.get(reverse("cases:import_list")).content.decode()
     assert f"#{in_a}" in body and f'id="import-{in_b}"' not in body
+
+
+def test_the_admin_shows_the_imports_read_only(admin_client, maria, org):
+    first = import_file(csv(*ROWS), user=maria).import_id
+    second = import_file(csv("r2,R1,K-201,unit-a,,exit,2018-02-04,studies,,"), user=maria)
+    event_ = CaseEvent.objects.get(event_id="r2")
+    url = reverse("admin:cases_caseevent_change", args=[event_.pk])
+    body = admin_client.get(url).content.decode()
+    assert f"Import #{first}" in body and f"Import #{second.import_id}" in body
+    assert 'name="created_by_import"' not in body  # shown, never editable
