@@ -14,12 +14,15 @@ from django.db.models import Exists, Max, OuterRef, Q
 from goals.models import Unit
 
 from .models import Case, CaseEvent
+from .rules import identifier_problem
 
 
 def exited_refs(unit: Unit, refs: Iterable[str], month: dt.date) -> set[str]:
     """The refs among `refs` (clients of the unit's organisation) with an exit to work or
     studies dated in `month`, whichever unit the exit names: the client left either way."""
-    refs = [ref for ref in refs if ref]
+    # Only refs that could be stored: a refused form hands back whatever was typed, and
+    # PostgreSQL refuses a NUL byte even as a parameter.
+    refs = [ref for ref in refs if ref and identifier_problem(ref) == (ref, None)]
     if not refs:
         return set()
     return set(
@@ -57,7 +60,9 @@ def ended_refs(unit: Unit, refs: Iterable[str], before: dt.date) -> dict[str, dt
     who already reached their end before `before`: their latest event dated before it is an
     exit (any reason). A client who came back (a new application after the exit) is not
     ended. One query."""
-    refs = [ref for ref in refs if ref]
+    # Only refs that could be stored: a refused form hands back whatever was typed, and
+    # PostgreSQL refuses a NUL byte even as a parameter.
+    refs = [ref for ref in refs if ref and identifier_problem(ref) == (ref, None)]
     if not refs:
         return {}
     rows = (
