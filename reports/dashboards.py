@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -309,9 +310,24 @@ def _manual_context(unit, indicator, year, values, position) -> dict:
 _DECIDERS = (Role.LEADERSHIP, Role.MANAGER)
 
 
-def overview_units(user) -> list[Unit]:
-    """Units the overview covers: those reached as manager or leadership (admins: all)."""
-    return list(units_for(user, (Role.MANAGER, Role.LEADERSHIP)))
+def overview_units(user, restated_in: dt.date | None = None) -> list[Unit]:
+    """Units the overview covers: those reached as manager or leadership (admins: all).
+    With `restated_in`, each unit carries `restated`: whether that month of it is closed and
+    restated, in the same query (restated months are the exception; the page stays within
+    its query budget when there are none)."""
+    units = units_for(user, (Role.MANAGER, Role.LEADERSHIP))
+    if restated_in is not None:
+        units = units.annotate(
+            restated=Exists(
+                MonthFollowUp.objects.filter(
+                    unit=OuterRef("pk"),
+                    month=restated_in,
+                    restated=True,
+                    closed_at__isnull=False,
+                )
+            )
+        )
+    return list(units)
 
 
 @dataclass
@@ -339,7 +355,13 @@ class OverviewRow:
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    reach = overview_units(request.user)
+    default_month = add_months(current_month(), -1)
+    raw_month = request.GET.get("month")
+    try:
+        month, bad_month = (parse_month(raw_month) if raw_month else default_month), False
+    except ValueError:
+        month, bad_month = default_month, True
+    reach = overview_units(request.user, restated_in=month)
     if not reach:
         raise Http404("Overview is for managers and leadership")
     code = request.GET.get("unit")
@@ -350,12 +372,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not exit_indicators:
         raise Http404("No exits indicator")
     try:
-        default_month = add_months(current_month(), -1)
-        raw_month = request.GET.get("month")
-        try:
-            month = parse_month(raw_month) if raw_month else default_month
-        except ValueError:
-            raise BadParameter(_("Månaden måste skrivas ÅÅÅÅ-MM, t.ex. 2018-03.")) from None
+        if bad_month:
+            raise BadParameter(_("Månaden måste skrivas ÅÅÅÅ-MM, t.ex. 2018-03."))
         lead = (
             _pick_indicator(lead_indicators, request.GET.get("lead")) if lead_indicators else None
         )
@@ -365,7 +383,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     units = _overview_scope(reach, top)
     rows = _overview_rows(request.user, units, top, exits_indicator, lead, month)
     # Restated months carry what changed since closing (reports/snapshots.py).
-    restated = snapshots.restated_units(units, month, request.user)
+    restated = snapshots.restated_units(
+        [u for u in units if getattr(u, "restated", False)], month, request.user
+    )
     for row in rows:
         row.restatement = restated.get(row.unit.pk)
     first = month.replace(month=1)

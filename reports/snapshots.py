@@ -204,6 +204,8 @@ def restated_units(units, month: dt.date, user=None) -> dict[int, Restatement]:
     small-number rule applies where they do not see the unit in full."""
     from .figures import sees_in_full
 
+    if not units:
+        return {}
     rows = MonthFollowUp.objects.filter(
         unit__in=[u.pk for u in units], month=month, restated=True, closed_at__isnull=False
     )
