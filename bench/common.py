@@ -242,19 +242,54 @@ def timed() -> Iterator[Callable[[], float]]:
 # --- report -----------------------------------------------------------------------------------
 
 
-def report(name: str, figures: dict, *, write_json: bool, targets: dict | None = None) -> dict:
-    """Print the figures (and targets, met or missed) and optionally write JSON."""
+def report(
+    name: str,
+    figures: dict,
+    *,
+    write_json: bool,
+    targets: dict | None = None,
+    headlines: Sequence[dict] = (),
+) -> dict:
+    """Print the figures (and targets, met or missed) and optionally write JSON.
+
+    `headlines` (from `headline`): rows of issue 16's table, one printed line each."""
     payload = {"benchmark": name, "machine": machine(), "figures": figures}
     if targets:
         payload["targets"] = targets
+    if headlines:
+        payload["issue16"] = list(headlines)
     print(f"== {name}")
     print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    for row in headlines:
+        load = ", ".join(f"{x:.2f}" for x in row["load_1_5_15"])
+        print(
+            f"== ISSUE16 | {row['figure']} | {row['measured']} | {row['target']} | "
+            f"{row['verdict']} | load {load}",
+            flush=True,
+        )
     if write_json:
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / f"{name}.json").write_text(
             json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n"
         )
     return payload
+
+
+def spaced(value: float) -> str:
+    """12 345 678: thousands separated by a space, as Swedish and SI write them."""
+    return f"{value:,.0f}".replace(",", " ")
+
+
+def headline(figure: str, measured: str, target: str, verdict: str) -> dict:
+    """One row of issue 16's table: printed as one line by `report` (`== ISSUE16 | …`) and
+    kept in the JSON's `issue16` list (bench.summarise --issue16 prints them as a table)."""
+    return {
+        "figure": figure,
+        "measured": measured,
+        "target": target,
+        "verdict": verdict,
+        "load_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def verdict(value: float, limit: float, *, higher_is_better: bool = False) -> str:

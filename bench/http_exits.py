@@ -323,7 +323,26 @@ def main() -> None:
             if paced["error_count"] + saturated["error_count"] + floor["error_count"] == 0
             else "missed",
         }
-        common.report("http_exits_floor", figures, write_json=args.json, targets=targets)
+        headlines = [
+            common.headline(
+                "exit POST sustained ÷ floor sustained",
+                f"{ratio:.2f}× (exit {saturated['requests_per_second']:.1f} req/s ÷ floor "
+                f"{floor['requests_per_second']:.1f} req/s, {args.concurrency} threads, "
+                f"{seconds:.0f} s each)",
+                "≥ 0.7×",
+                targets["exit÷floor sustained>=0.7"],
+            ),
+            common.headline(
+                "exit POST p95 at 50 % of the floor's sustained rate",
+                f"p95 {paced['p95_ms']:.0f} ms (p50 {paced['p50_ms']:.0f}; offered {rate}/s, "
+                f"achieved {paced['requests_per_second']:.1f}/s, {paced['error_count']} errors)",
+                "≤ 100 ms",
+                targets["paced at half the floor: p95<=100ms"],
+            ),
+        ]
+        common.report(
+            "http_exits_floor", figures, write_json=args.json, targets=targets, headlines=headlines
+        )
         return
     common.report("http_exits", figures, write_json=args.json, targets=targets)
 

@@ -162,7 +162,17 @@ def main() -> None:
     targets = {
         "rows_per_second>=50000": common.verdict(rows / seconds, 50_000, higher_is_better=True)
     }
-    common.report("import_throughput", figures, write_json=args.json, targets=targets)
+    headline = common.headline(
+        "import rows/s",
+        f"{common.spaced(rows / seconds)} rows/s ({common.spaced(rows)} rows in {seconds:.1f} s; "
+        f"SQL {statements.total():.1f} s, deferred FK checks {checks:.1f} s; into "
+        f"{common.spaced(facts['events'])} events)",
+        "≥ 50 000 rows/s",
+        targets["rows_per_second>=50000"],
+    )
+    common.report(
+        "import_throughput", figures, write_json=args.json, targets=targets, headlines=[headline]
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,29 @@ def load_line(payload: dict) -> str:
     return f"load {m['load_1_5_15'][0]:.1f} ({m['at'][11:16]} UTC)"
 
 
+# Issue 16's table, in its order: the benchmarks whose JSON carries its rows.
+ISSUE16_ORDER = ["http_exits_floor", "import_throughput", "rollup", "pages"]
+
+
+def issue16() -> None:
+    """The rows of issue 16's table from bench/out/*.json (their `issue16` lists)."""
+    for name in ISSUE16_ORDER:
+        payload = load(name)
+        if payload is None:
+            print(f"| ({name}: not run) | | | | |")
+            continue
+        for row in payload.get("issue16", []):
+            load_avg = ", ".join(f"{x:.2f}" for x in row["load_1_5_15"])
+            cells = (row["figure"], row["measured"], row["target"], row["verdict"], load_avg)
+            print("| " + " | ".join(cells) + " |")
+
+
 def main() -> None:
+    import sys
+
+    if "--issue16" in sys.argv[1:]:
+        issue16()
+        return
     rows = []
     r = load("rollup")
     if r:

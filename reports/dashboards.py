@@ -432,10 +432,7 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
         if d.indicator.kind in (Indicator.Kind.EXITS, Indicator.Kind.LEAD_TIME)
     )
     rollups = figures.rollups_for_units(units, rolled.values(), first, month)
-    goals = figures.year_goals(units, exits_indicator, year)
-    baselines = figures.year_totals(
-        units, exits_indicator, {g.baseline_year for g in goals.values() if g.baseline_year}
-    )
+    goals = figures.year_goals_with_baselines(units, exits_indicator, year)
     judged = judging.judge_many(units, month, month, decisions=decisions, rollups=rollups)
     min_n = settings.EOR_MIN_DURATIONS_FOR_PERCENTILES
     top_depth = min((u.depth for u in units), default=0)
@@ -452,12 +449,7 @@ def _overview_rows(user, units, top, exits_indicator, lead, month) -> list[Overv
         ytd = sum(exits_by_month.values())
         ytd_closed = sum(c for m, c in exits_by_month.items() if m.month <= closed)
         goal_row = goals.get(unit.pk)
-        goal = figures.exits_goal(
-            goal_row,
-            baselines.get((unit.pk, goal_row.baseline_year), 0)
-            if goal_row and goal_row.baseline_year
-            else None,
-        )
+        goal = figures.exits_goal(goal_row, goal_row.baseline_total if goal_row else None)
         target = goal.target if goal else None
         projected = ytd_closed / closed * 12 if closed else None
         exits = exits_by_month.get(month, 0) if month <= current_month() else None

@@ -59,3 +59,31 @@ def test_the_benchmark_users_see_real_figures(client, generated):
     client.force_login(leader)
     body = client.get(reverse("reports:overview")).content.decode()
     assert group.name in body or group.code in body
+
+
+def test_overview_reads_year_goals_and_their_baselines_in_one_query(
+    client, generated, django_assert_max_num_queries
+):
+    """The overview asked the baseline years' totals in a query of their own (11 on
+    PostgreSQL, over issue 7's budget); they now come with the year goals. It writes no
+    access log, so the budget is 10 on both databases."""
+    from goals.models import Indicator, Membership, YearGoal
+    from reports import figures
+    from trelleborg.vocabulary import Role
+
+    (leader, root), _group, _worker = generated
+    year = current_month().year
+    exits = Indicator.objects.get(code="avslut")
+    assert YearGoal.objects.filter(unit=root, year=year, baseline_year__isnull=False).exists()
+    client.force_login(leader)
+    client.get(reverse("reports:overview"))  # warm (first request's one-off lookups)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("reports:overview"))
+    assert response.status_code == 200
+
+    # The same totals as year_totals (one query per baseline year set) gave the page before.
+    units = [m.unit for m in Membership.objects.filter(user=leader, role=Role.LEADERSHIP)]
+    goals = figures.year_goals_with_baselines(units, exits, year)
+    baselines = figures.year_totals(units, exits, {g.baseline_year for g in goals.values()})
+    assert goals[root.pk].baseline_total == baselines.get((root.pk, goals[root.pk].baseline_year))
+    assert goals[root.pk].baseline_total > 0
