@@ -28,9 +28,14 @@ APRIL = dt.date(2026, 4, 1)
 
 
 @pytest.fixture
-def clients_in_a(org):
+def clients_in_a(org, personas):
+    """Alice's open cases: 'Mina ärenden' starts on them."""
     for ref in ("K-A1", "K-A2", "K-A3"):
-        CaseFactory(unit=org["a"], client=ClientFactory(organisation=org["root"], ref=ref))
+        CaseFactory(
+            unit=org["a"],
+            caseworker=personas["alice"],
+            client=ClientFactory(organisation=org["root"], ref=ref),
+        )
 
 
 def sign_out(page):
@@ -53,11 +58,9 @@ def log_exit(page, ref, reason):
 def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
     alice, maria = personas["alice"], personas["maria"]
     with time_machine.travel(MARCH_20) as traveller:
-        # 1. The caseworker sets next month's plan with named clients (htmx adds a row).
+        # 1. From Min dag, the caseworker sets next month's plan with named clients (htmx adds a row).
         sign_in(page, "alice")
-        expect(
-            page.get_by_role("link", name=re.compile("Sätt din plan för 2026-04"))
-        ).to_be_visible()
+        expect(page.get_by_role("link", name=re.compile("Plan för 2026-04"))).to_be_visible()
         page.locator("nav[aria-label=Huvudmeny]").get_by_role("link", name="Min plan").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Min plan för 2026-04")
         page.get_by_label("Mitt mål för månaden").fill("2")
@@ -66,6 +69,11 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
             "Praktik på lagret, uppföljning varje fredag"
         )
         page.get_by_role("button", name="Lägg till rad").click()
+        # Type into the new row only once htmx has swapped and settled the form.
+        expect(page.get_by_label("Klientreferens, rad 2")).to_be_visible()
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
         page.get_by_label("Klientreferens, rad 2").fill("K-A2")
         page.get_by_label("Planerad åtgärd, rad 2").fill("Ansökan till Komvux")
         page.get_by_role("button", name="Spara planen").click()
