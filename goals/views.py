@@ -567,7 +567,13 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
     )
     decision = next((d for d in decided if d.indicator.kind == Indicator.Kind.EXITS), None)
     named = [c.client_ref for r in rows if r["plan"] for c in r["plan"].named_clients.all()]
+    # A lead-time plan's hit rate: the planned cases whose start reached its end in the month.
+    planned_cases = _planned_cases(unit, month, rows)
+    planned_all = [c for row in planned_cases for c in row["cases"]]
     context = {
+        "planned_cases": planned_cases,
+        "planned_total": len(planned_all),
+        "planned_hits": sum(c.ended_in_month for c in planned_all),
         # Which named clients exited is a fact of cases, asked through the hook.
         "exited": hooks.exited_refs(unit, named, month)
         if month <= months.current_month()

@@ -191,3 +191,42 @@ def test_leadership_never_sees_planned_cases(client, org, lead_unit, alice, lena
     response = client.get(reverse("goals:meeting", args=["org", "2026-04"]))
     assert "FS-1" not in response.content.decode()
     assert client.get(reverse("goals:meeting", args=["unit-a", "2026-04"])).status_code == 404
+
+
+def test_followup_gives_the_lead_time_plans_hit_rate(client, alice, maria, lead_unit, today):
+    client.force_login(alice)
+    assert (
+        client.post(
+            reverse("goals:plan", args=["unit-a", "2026-03"]),
+            cases_post([("FS-4", "Beslut"), ("FS-1", "Begär underlag")]),
+        ).status_code
+        == 302
+    )
+    CaseEventFactory(
+        case=lead_unit["a"].cases.get(case_number="FS-4"),
+        event_type="decision",
+        occurred_on=dt.date(2026, 3, 9),
+    )
+    client.force_login(maria)
+    body = client.get(reverse("goals:followup", args=["unit-a", "2026-03"])).content.decode()
+    assert "1 av 2 planerade ärenden nådde sitt slut under månaden." in body
+
+
+def test_my_day_lists_the_months_planned_cases_with_their_status(client, alice, lead_unit, today):
+    client.force_login(alice)
+    assert (
+        client.post(
+            reverse("goals:plan", args=["unit-a", "2026-03"]),
+            cases_post([("FS-4", "Beslut"), ("FS-1", "Begär underlag")]),
+        ).status_code
+        == 302
+    )
+    CaseEventFactory(
+        case=lead_unit["a"].cases.get(case_number="FS-4"),
+        event_type="decision",
+        occurred_on=dt.date(2026, 3, 9),
+    )
+    body = client.get(reverse("cases:my_day")).content.decode()
+    assert 'data-testid="day-planned-cases"' in body
+    assert "Nått sitt slut 2026-03-09" in body
+    assert "Öppet, väntat 18 dagar" in body  # FS-1 started 2026-02-20, today 2026-03-10
