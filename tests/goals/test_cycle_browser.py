@@ -28,9 +28,14 @@ APRIL = dt.date(2026, 4, 1)
 
 
 @pytest.fixture
-def clients_in_a(org):
+def clients_in_a(org, personas):
+    # Alice's own cases: "Mina ärenden" lists the cases assigned to the caseworker.
     for ref in ("K-A1", "K-A2", "K-A3"):
-        CaseFactory(unit=org["a"], client=ClientFactory(organisation=org["root"], ref=ref))
+        CaseFactory(
+            unit=org["a"],
+            client=ClientFactory(organisation=org["root"], ref=ref),
+            caseworker=personas["alice"],
+        )
 
 
 def sign_out(page):
@@ -56,7 +61,8 @@ def test_the_whole_cycle(page, sign_in, personas, clients_in_a, org):
         # 1. The caseworker sets next month's plan with named clients (htmx adds a row).
         sign_in(page, "alice")
         expect(
-            page.get_by_role("link", name=re.compile("Sätt din plan för 2026-04"))
+            # Min dag (a caseworker's start page since issue 15) lists the plan that is due.
+            page.get_by_role("link", name=re.compile("(Sätt din plan|Plan) för 2026-04"))
         ).to_be_visible()
         page.locator("nav[aria-label=Huvudmeny]").get_by_role("link", name="Min plan").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Min plan för 2026-04")
