@@ -96,13 +96,15 @@ def _pairs(rows, start_type: str, end_type: str):
 
 
 def _events_by_case(events):
+    """({case id: [(type, date, unit id)] in date order}, {case id: (number, client ref)})."""
     by_case: dict[int, list] = {}
-    numbers: dict[int, str] = {}
-    for case_id, number, kind, day, unit_id in events.order_by(
-        "case_id", "occurred_on", "id"
-    ).values_list("case_id", "case__case_number", "event_type", "occurred_on", "unit_id"):
+    numbers: dict[int, tuple[str, str]] = {}
+    rows = events.order_by("case_id", "occurred_on", "id").values_list(
+        "case_id", "case__case_number", "case__client__ref", "event_type", "occurred_on", "unit_id"
+    )
+    for case_id, number, ref, kind, day, unit_id in rows:
         by_case.setdefault(case_id, []).append((kind, day, unit_id))
-        numbers[case_id] = number
+        numbers[case_id] = (number, ref)
     return by_case, numbers
 
 
@@ -134,7 +136,7 @@ def open_cases(user, unit: Unit, indicator, as_of: dt.date, limit: int, refs=Non
     )
     by_case, numbers = _events_by_case(events)
     found = [
-        OpenCase(numbers[case_id], day, (as_of - day).days)
+        OpenCase(numbers[case_id][0], day, (as_of - day).days, numbers[case_id][1])
         for case_id, rows in by_case.items()
         for day, unit_id, ended in _pairs(rows, start, end)
         if ended is None and unit_id in scope
@@ -162,7 +164,7 @@ def case_ends(unit: Unit, indicator, items) -> dict[str, dt.date]:
     by_case, numbers = _events_by_case(events)
     out: dict[str, dt.date] = {}
     for case_id, rows in by_case.items():
-        ref = numbers[case_id]
+        ref = numbers[case_id][0]
         for day, _unit, ended in _pairs(rows, start, end):
             if day == wanted.get(ref) and ended is not None:
                 out[ref] = ended

@@ -210,6 +210,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     shown = [p.case for p in context["planned"] if p.case] + [
         e.case for e in context["other_exits"]
     ]
+    shown += [p.case for p in context["planned_cases"] if p.case]
     accesslog.log_read(request, kind="case_list", records=shown)
     return render(request, "cases/my_day.html", context)
 

@@ -124,10 +124,12 @@ def client_refs_in_unit(unit: Unit, limit: int = 200) -> list[str]:
 class OpenCase:
     """An open start of a lead-time indicator: the case (by its number) and the start."""
 
-    __slots__ = ("ref", "started_on", "waited")
+    __slots__ = ("client_ref", "ref", "started_on", "waited")
 
-    def __init__(self, ref: str, started_on: dt.date, waited: int):
+    def __init__(self, ref: str, started_on: dt.date, waited: int, client_ref: str = ""):
         self.ref, self.started_on, self.waited = ref, started_on, waited
+        # The case's client: what the access log records when the case is shown.
+        self.client_ref = client_ref
 
     def __repr__(self) -> str:
         return f"OpenCase({self.ref!r}, {self.started_on})"

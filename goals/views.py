@@ -271,7 +271,13 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
     accesslog.log_read(
         request,
         kind="named_clients",
-        records=[*(existing.named_clients.all() if existing else shown), *context["suggestions"]],
+        records=[
+            *(existing.named_clients.all() if existing else shown),
+            *context["suggestions"],
+            # The open cases listed and the ones the plan names (by case, with its client).
+            *(c for _indicator, cases in context["open_cases"] for c in cases),
+            *(existing.planned_cases.all() if existing else []),
+        ],
         unit=unit,
     )
     if request.htmx and ("add_row" in request.POST or "add_case_row" in request.POST):
@@ -507,7 +513,10 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
     accesslog.log_read(
         request,
         kind="named_clients",
-        records=[c for r in rows if r["plan"] for c in r["plan"].named_clients.all()],
+        records=[
+            *(c for r in rows if r["plan"] for c in r["plan"].named_clients.all()),
+            *(c for row in planned_cases for c in row["cases"]),
+        ],
         unit=unit,
     )
     return render(request, "goals/meeting.html", context)

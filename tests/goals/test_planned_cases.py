@@ -230,3 +230,17 @@ def test_my_day_lists_the_months_planned_cases_with_their_status(client, alice, 
     assert 'data-testid="day-planned-cases"' in body
     assert "Nått sitt slut 2026-03-09" in body
     assert "Öppet, väntat 18 dagar" in body  # FS-1 started 2026-02-20, today 2026-03-10
+
+
+def test_open_and_planned_cases_shown_are_access_logged(as_alice, client, maria):
+    from audit.models import AccessRecordItem
+
+    assert as_alice.post(plan_url(), cases_post([("FS-1", "Begär underlag")])).status_code == 302
+    as_alice.get(plan_url())
+    # FS-4's client (K-400) is only listed as an open case on the plan page.
+    assert AccessRecordItem.objects.filter(client_ref="K-400", object_type="opencase").exists()
+    client.force_login(maria)
+    client.get(reverse("goals:meeting", args=["unit-a", "2026-04"]))
+    assert AccessRecordItem.objects.filter(
+        object_type="plannedcase", record__path__contains="gruppmote"
+    ).exists()
