@@ -244,3 +244,13 @@ def test_open_and_planned_cases_shown_are_access_logged(as_alice, client, maria)
     assert AccessRecordItem.objects.filter(
         object_type="plannedcase", record__path__contains="gruppmote"
     ).exists()
+
+
+def test_admin_shows_a_plans_cases_read_only(as_alice, admin_client):
+    assert as_alice.post(plan_url(), cases_post([("FS-1", "Begär underlag")])).status_code == 302
+    plan = IndividualTarget.objects.get()
+    body = admin_client.get(
+        reverse("admin:goals_individualtarget_change", args=[plan.pk])
+    ).content.decode()
+    assert "FS-1" in body and "Begär underlag" in body
+    assert 'name="planned_cases-0-case_ref"' not in body  # read-only: no input
