@@ -101,3 +101,21 @@ def test_lead_time_units_caseworkers_plan_open_cases(demo):
             1 for p in past if p.case_ref in ends and month_of(ends[p.case_ref]) == p.target.month
         )
         assert 0 < hits < len(past), (code, hits, len(past))
+
+
+def test_a_myndighet_caseworker_plans_open_investigations(demo, client):
+    from goals.models import Membership
+
+    member = (
+        Membership.objects.filter(unit__code="myndighet", role="caseworker")
+        .select_related("user")
+        .first()
+    )
+    client.force_login(member.user)
+    body = client.get(reverse("goals:plan", args=["myndighet", "2026-12"])).content.decode()
+    assert 'data-testid="planned-cases"' in body and 'data-testid="open-cases"' in body
+    assert "MY-" in body
+    manager = Membership.objects.filter(unit__code="myndighet", role="manager").first().user
+    client.force_login(manager)
+    body = client.get(reverse("goals:meeting", args=["myndighet", "2026-11"])).content.decode()
+    assert 'data-testid="meeting-planned-cases"' in body
