@@ -228,7 +228,13 @@ def plan_save(
             )
         seen.add(ref)
         cleaned.append((ref, action))
-    planned = _checked_cases(caseworker, unit, month, cases, errors)
+    kept = {
+        (c.indicator.code, c.case_ref): c
+        for c in PlannedCase.objects.filter(
+            target__unit=unit, target__caseworker=caseworker, target__month=month
+        ).select_related("indicator")
+    }
+    planned = _checked_cases(caseworker, unit, month, cases, errors, kept=kept)
     if errors:
         raise ValidationError(errors)
 
@@ -295,9 +301,14 @@ def plan_save(
     return plan
 
 
-def _checked_cases(caseworker, unit: Unit, month: dt.date, cases, errors: dict) -> list:
+def _checked_cases(
+    caseworker, unit: Unit, month: dt.date, cases, errors: dict, kept: dict | None = None
+) -> list:
     """The planned cases as (indicator, open case, action), each checked through goals.hooks
-    against the caseworker's scope: the posted case number is only a name to look up."""
+    against the caseworker's scope: the posted case number is only a name to look up. A case
+    already in the saved plan (`kept`) stays without a new check: it was open when it was
+    planned, and reaching its end during the month is what the plan was for."""
+    kept = kept or {}
     if not cases:
         return []
     allowed = {i.code: i for i in plan_lead_indicators(unit=unit, month=month)}
@@ -319,6 +330,9 @@ def _checked_cases(caseworker, unit: Unit, month: dt.date, cases, errors: dict) 
             problem = _("ärendet finns redan i planen")
         elif not action:
             problem = _("beskriv vad du gör för att föra ärendet till sitt slut")
+        elif (code, ref) in kept:
+            row = kept[(code, ref)]
+            found = hooks.OpenCase(row.case_ref, row.started_on, (today - row.started_on).days)
         else:
             found = hooks.open_case(caseworker, unit, indicator, ref, today)
             if found is None:

@@ -254,3 +254,19 @@ def test_admin_shows_a_plans_cases_read_only(as_alice, admin_client):
     ).content.decode()
     assert "FS-1" in body and "Begär underlag" in body
     assert 'name="planned_cases-0-case_ref"' not in body  # read-only: no input
+
+
+def test_a_planned_case_that_reached_its_end_stays_when_the_plan_is_saved_again(
+    as_alice, alice, lead_unit
+):
+    assert as_alice.post(plan_url(), cases_post([("FS-1", "Begär underlag")])).status_code == 302
+    CaseEventFactory(
+        case=lead_unit["a"].cases.get(case_number="FS-1"),
+        event_type="decision",
+        occurred_on=dt.date(2026, 3, 9),
+    )
+    # Saved again (a new target): the ended case is kept, a new ended one is refused.
+    response = as_alice.post(plan_url(), cases_post([("FS-1", "Begär underlag")], target=2))
+    assert response.status_code == 302
+    assert PlannedCase.objects.get().case_ref == "FS-1"
+    assert IndividualTarget.objects.get().target == 2
