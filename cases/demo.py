@@ -24,6 +24,14 @@ from trelleborg.vocabulary import Role, Source
 from .importing import import_rows
 
 GROUPS = ("grupp-norr", "grupp-soder", "grupp-vaster")
+# Stödprocess Myndighet investigates the repeat applications of one household in
+# `MYNDIGHET_SHARE` (by household number, so no random draw changes the rest of the story):
+# the application and its decision are events of the household's investigation case in
+# Myndighet ("MY-…"), so utredningstid is Myndighet's own figure (DESIGN.md "Attribution": a
+# lead time belongs to the unit named on its end event), while the household's case, its
+# plan and its exit stay in the group.
+MYNDIGHET = "myndighet"
+MYNDIGHET_SHARE = 3
 MONTHS = 24
 RECORD_MONTH = 17  # months after the first: the clear all-time record
 START_HOUSEHOLDS = 430
@@ -90,16 +98,27 @@ class _Builder:
         return household
 
     def add(self, household: Household, event_type: str, day: dt.date, reason: str = "",
-            mode: str = "") -> bool:  # fmt: skip
+            mode: str = "", investigated: bool = False) -> bool:  # fmt: skip
         if day > self.today:
             return False
+        prefix, unit, caseworker = (
+            household.program[:2].upper(),
+            household.unit,
+            household.caseworker,
+        )
+        if investigated:
+            # Myndighet's investigation case of the household (see MYNDIGHET_SHARE), with
+            # one of its caseworkers chosen by the household's number (no random draw).
+            names = self.caseworkers.get(MYNDIGHET) or [""]
+            prefix, unit = "MY", MYNDIGHET
+            caseworker = names[household.number % len(names)]
         self.rows.append(
             {
                 "event_id": f"demo-{self.next_event:07d}",
-                "case_id": f"{household.program[:2].upper()}-{household.number:06d}",
+                "case_id": f"{prefix}-{household.number:06d}",
                 "client_ref": f"K-{household.number:05d}",
-                "unit": household.unit,
-                "caseworker": household.caseworker,
+                "unit": unit,
+                "caseworker": caseworker,
                 "event_type": event_type,
                 "occurred_on": day.isoformat(),
                 "reason": reason,
@@ -129,9 +148,11 @@ class _Builder:
 
     def apply(self, household: Household, index: int, *, first: bool) -> None:
         applied = self.day_in(index)
-        self.add(household, "application_received", applied)
+        # A new household's first application stays with its group (its case starts there).
+        mine = not first and household.number % MYNDIGHET_SHARE == 0 and MYNDIGHET in self.ctx.units
+        self.add(household, "application_received", applied, investigated=mine)
         decided = applied + dt.timedelta(days=self.days(UTREDNINGSTID * self.factor(index)))
-        self.add(household, "decision", decided, mode=self.decision_mode(index))
+        self.add(household, "decision", decided, mode=self.decision_mode(index), investigated=mine)
         if not first:
             return
         met = applied + dt.timedelta(days=self.rng.randint(3, 12))

@@ -21,6 +21,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from goals import views as goals_views
 from goals.access import CLIENT_ROLES, caseworker_units, is_admin, membership_units, roles_of
-from goals.models import IndividualTarget, NamedClient
+from goals.models import IndividualTarget, NamedClient, PlannedCase
 from trelleborg import accesslog, months
 from trelleborg.vocabulary import EventType, ExitReason, Role, Source
 
@@ -99,6 +100,7 @@ def day_context(user, *, today: dt.date | None = None) -> dict:
         IndividualTarget.objects.filter(caseworker=user, month__in=[month, upcoming])
         .select_related("unit")
         .prefetch_related("named_clients")
+        .annotate(has_cases=Exists(PlannedCase.objects.filter(target=OuterRef("pk"))))
     )
     current = [t for t in targets if t.month == month]
     named = [(t, n) for t in current for n in t.named_clients.all()]
@@ -143,7 +145,53 @@ def day_context(user, *, today: dt.date | None = None) -> dict:
         "other_exits_more": max(0, len(others) - OTHER_EXITS_SHOWN),
         "due": due,
         "due_open": any(not item["done"] for item in due),
+        "planned_cases": _planned_cases(user, [t for t in current if t.has_cases], today),
     }
+
+
+@dataclass
+class PlannedOpenCase:
+    planned: PlannedCase
+    case: Case | None
+    ended_on: dt.date | None
+    waited: int
+
+    @property
+    def ended_before(self) -> bool:
+        return self.ended_on is not None and self.ended_on < self.planned.target.month
+
+
+def _planned_cases(user, targets: list, today: dt.date) -> list[PlannedOpenCase]:
+    """The open cases of this month's plans (a lead-time EOR) with their status: reached
+    their end (when) or still open (days waited so far). Queries only when a plan names
+    cases (`has_cases` comes with the plans)."""
+    from .goals_hooks import case_ends
+
+    if not targets:
+        return []
+    planned = list(
+        PlannedCase.objects.filter(target__in=targets).select_related("indicator", "target__unit")
+    )
+    cases = {
+        c.case_number: c
+        for c in Case.objects.for_user(user).filter(case_number__in={p.case_ref for p in planned})
+    }
+    ends: dict[tuple[int, str], dt.date] = {}
+    for indicator_id in {p.indicator_id for p in planned}:
+        mine = [p for p in planned if p.indicator_id == indicator_id]
+        found = case_ends(
+            mine[0].target.unit, mine[0].indicator, [(p.case_ref, p.started_on) for p in mine]
+        )
+        ends.update({(indicator_id, ref): day for ref, day in found.items()})
+    return [
+        PlannedOpenCase(
+            p,
+            cases.get(p.case_ref),
+            ends.get((p.indicator_id, p.case_ref)),
+            (today - p.started_on).days,
+        )
+        for p in planned
+    ]
 
 
 @login_required
@@ -162,6 +210,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     shown = [p.case for p in context["planned"] if p.case] + [
         e.case for e in context["other_exits"]
     ]
+    shown += [p.case for p in context["planned_cases"] if p.case]
     accesslog.log_read(request, kind="case_list", records=shown)
     return render(request, "cases/my_day.html", context)
 

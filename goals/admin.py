@@ -15,6 +15,7 @@ from .models import (
     MonthCorrection,
     MonthFollowUp,
     NamedClient,
+    PlannedCase,
     ReminderSent,
     Unit,
     YearGoal,
@@ -102,16 +103,30 @@ class NamedClientInline(admin.TabularInline):
     extra = 0
 
 
+class PlannedCaseInline(admin.TabularInline):
+    """Read-only: a planned case is checked against the caseworker's open cases when the
+    plan is saved (goals.services.plan_save), which the admin's form cannot do."""
+
+    model = PlannedCase
+    extra = 0
+    fields = readonly_fields = ["indicator", "case_ref", "started_on", "planned_action"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(IndividualTarget)
 class IndividualTargetAdmin(ReadLoggedAdmin, admin.ModelAdmin):
     list_display = ["unit", "caseworker", "month", "target"]
     list_filter = ["month"]
     list_select_related = ["unit", "caseworker"]
-    inlines = [NamedClientInline]
+    inlines = [NamedClientInline, PlannedCaseInline]
 
     def read_records(self, objs, *, form=False):
-        """The list shows plans only; a plan's form shows its named clients."""
-        return [*objs, *objs[0].named_clients.all()] if form else objs
+        """The list shows plans only; a plan's form shows its named clients and cases."""
+        if not form:
+            return objs
+        return [*objs, *objs[0].named_clients.all(), *objs[0].planned_cases.all()]
 
 
 @admin.register(GroupDecision)

@@ -28,6 +28,7 @@ from .models import (
     Membership,
     MonthFollowUp,
     NamedClient,
+    PlannedCase,
     Unit,
     YearGoal,
 )
@@ -112,6 +113,41 @@ ETABLERING_RATIONALES = [
 ]
 
 
+# What a caseworker of a lead-time unit does to bring an open case to its end in the month.
+CASE_ACTIONS = {
+    "utredningstid": [
+        "Begär in kompletteringen direkt och bokar beslutsdag",
+        "Utredningen är klar: beslut inom veckan",
+        "Ringer sökanden om underlagen som saknas",
+    ],
+    "ledtid_rekrytering": [
+        "Två kandidater till intervju, matchning efter referenstagning",
+        "Stämmer av kravprofilen med arbetsgivaren och matchar från kandidatbanken",
+    ],
+    "ledtid_kontrakt": [
+        "Visning hos bostadsbolaget, kontraktsskrivning samma vecka",
+        "Förtur via kommunens blocklån, kontakt med hyresvärden",
+    ],
+}
+# Open cases a caseworker plans per month, and how long a case may have waited to be one they
+# expect to close (a case stuck far beyond the usual wait is not planned for the month).
+PLANNED_CASES_EACH = 3
+PLANNED_CASES_MAX_WAIT = 2.5
+
+
+def _open_cases_for_plans(unit: Unit, caseworker, indicators: list, month: dt.date, today):
+    """Per lead-time indicator the unit commits on: its open cases as they stood when the
+    plans for `month` were made (the day before it; today for a later month), oldest first,
+    without the cases stuck far beyond the usual wait."""
+    as_of = min(month - dt.timedelta(days=1), today)
+    out = []
+    for indicator in indicators:
+        limit = HALVING_FROM.get(indicator.code, 30) * PLANNED_CASES_MAX_WAIT
+        found = hooks.open_cases(caseworker, unit, indicator, as_of, limit=400)
+        out.append((indicator, [o for o in found if o.waited <= limit]))
+    return out
+
+
 def _aware(day: dt.date, hour: int = 9) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 
@@ -134,6 +170,7 @@ def cycle_step(ctx) -> None:
 
     plans: list[IndividualTarget] = []
     named_rows: list[tuple[IndividualTarget, str, str, bool]] = []
+    case_rows: list[PlannedCase] = []
     decisions: list[tuple[GroupDecision, list]] = []
     followups: list[MonthFollowUp] = []
     changes: list[CycleChange] = []
@@ -149,7 +186,16 @@ def cycle_step(ctx) -> None:
         exited_by_month = {m: hooks.exited_refs(unit, candidates, m) for m in past + [current]}
         gone: set[str] = set()
         previous_named: dict[int, list[str]] = {}
+        lead = [
+            indicators[code]
+            for code in UNIT_EORS.get(unit.code, [])
+            if code in indicators and indicators[code].kind == Indicator.Kind.LEAD_TIME
+        ]
         for month in past + [current, upcoming]:
+            # A lead-time unit's caseworkers also name open cases (DESIGN.md point 2).
+            open_now = (
+                _open_cases_for_plans(unit, caseworkers[0], lead, month, ctx.today) if lead else []
+            )
             exited = exited_by_month.get(month, set())
             hits = [ref for ref in candidates if ref in exited]
             rng.shuffle(hits)
@@ -177,6 +223,19 @@ def cycle_step(ctx) -> None:
                 for ref in named:
                     named_rows.append((plan, ref, rng.choice(ACTIONS), ref in carried))
                 previous_named[caseworker.pk] = named
+                for indicator, found in open_now:
+                    texts = CASE_ACTIONS.get(indicator.code) or ACTIONS
+                    mine_open = found[index :: len(caseworkers)][:PLANNED_CASES_EACH]
+                    case_rows += [
+                        PlannedCase(
+                            target=plan,
+                            indicator=indicator,
+                            case_ref=o.ref,
+                            started_on=o.started_on,
+                            planned_action=texts[n % len(texts)],
+                        )
+                        for n, o in enumerate(mine_open)
+                    ]
                 if month != upcoming and rng.random() < 0.08:
                     changes.append(
                         CycleChange(
@@ -267,6 +326,9 @@ def cycle_step(ctx) -> None:
         NamedClient(target=plan, client_ref=ref, planned_action=action, carried_over=carried)
         for plan, ref, action, carried in named_rows
     )
+    for row in case_rows:
+        row.target_id = row.target.pk  # saved just above
+    PlannedCase.objects.bulk_create(case_rows)
     GroupDecision.objects.bulk_create([d for d, _p in decisions])
     Through = GroupDecision.participants.through
     Through.objects.bulk_create(
@@ -279,6 +341,7 @@ def cycle_step(ctx) -> None:
     _manual_values(ctx, past)
     ctx.log(
         f"    {len(plans)} planer, {len(named_rows)} namngivna klienter, "
+        f"{len(case_rows)} planerade ärenden, "
         f"{len(decisions)} beslutsversioner, {len(followups)} uppföljningar"
     )
 

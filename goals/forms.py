@@ -55,6 +55,34 @@ NamedClientFormSet = forms.formset_factory(
 )
 
 
+class PlannedCaseForm(forms.Form):
+    """An open case the caseworker will bring to its end event in the month (a lead-time
+    EOR). The case number is looked up by the service in the caseworker's scope."""
+
+    indicator = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    case_ref = forms.CharField(label=_("Ärende"), max_length=64, required=False)
+    planned_action = forms.CharField(
+        label=_("Vad gör du för att föra ärendet till sitt slut?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        ref, action = data.get("case_ref", "").strip(), data.get("planned_action", "").strip()
+        if action and not ref and "case_ref" not in self.errors:
+            self.add_error("case_ref", _("Ange ärendenumret."))
+        if ref and not action and not data.get("DELETE"):
+            self.add_error("planned_action", _("Beskriv vad du gör för ärendet."))
+        return data
+
+
+PlannedCaseFormSet = forms.formset_factory(
+    PlannedCaseForm, extra=0, can_delete=True, max_num=50, validate_max=True
+)
+
+
 class DecisionForm(PersonalNumberFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     # The indicator the group commits on; empty means exits (`avslut`), as before issue 14.

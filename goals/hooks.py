@@ -108,3 +108,75 @@ def client_refs_in_unit(unit: Unit, limit: int = 200) -> list[str]:
     if _client_ref_lister is None:
         return []
     return list(_client_ref_lister(unit, limit))
+
+
+# --- Planned cases of a lead-time EOR ---------------------------------------------------------
+# `cases` registers
+#
+#   register_open_case_lister(fn)   fn(user, unit, indicator, as_of, limit, refs) -> list of
+#                                   OpenCase: the open starts of the indicator (DESIGN.md
+#                                   "Pairing") on cases `user` may see in `unit` or below,
+#                                   oldest first; `refs` (case numbers) narrows the list
+#   register_case_end_lister(fn)    fn(unit, indicator, items) -> {ref: end date} for the
+#                                   (ref, started_on) items whose start has reached its end
+
+
+class OpenCase:
+    """An open start of a lead-time indicator: the case (by its number) and the start."""
+
+    __slots__ = ("client_ref", "ref", "started_on", "waited")
+
+    def __init__(self, ref: str, started_on: dt.date, waited: int, client_ref: str = ""):
+        self.ref, self.started_on, self.waited = ref, started_on, waited
+        # The case's client: what the access log records when the case is shown.
+        self.client_ref = client_ref
+
+    def __repr__(self) -> str:
+        return f"OpenCase({self.ref!r}, {self.started_on})"
+
+
+OpenCaseLister = Callable[..., "list[OpenCase]"]
+CaseEndLister = Callable[..., "dict[str, dt.date]"]
+_open_case_lister: OpenCaseLister | None = None
+_case_end_lister: CaseEndLister | None = None
+
+
+def register_open_case_lister(fn: OpenCaseLister) -> None:
+    global _open_case_lister
+    _open_case_lister = fn
+
+
+def register_case_end_lister(fn: CaseEndLister) -> None:
+    global _case_end_lister
+    _case_end_lister = fn
+
+
+def open_cases(
+    user, unit: Unit, indicator, as_of: dt.date, limit: int = 50, refs: Iterable[str] | None = None
+) -> list[OpenCase]:
+    """The open starts `user` may plan to bring to their end, oldest first; empty without a
+    registered lister."""
+    if _open_case_lister is None:
+        return []
+    return list(
+        _open_case_lister(user, unit, indicator, as_of, limit, None if refs is None else list(refs))
+    )
+
+
+def open_case(user, unit: Unit, indicator, ref: str, as_of: dt.date) -> OpenCase | None:
+    """The open start of case `ref` if `user` may plan it in `unit`, else None. The posted
+    reference is never trusted: it is looked up against the user's scope."""
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    found = open_cases(user, unit, indicator, as_of, limit=1, refs=[ref])
+    return found[0] if found else None
+
+
+def case_ends(unit: Unit, indicator, items: Iterable[tuple[str, dt.date]]) -> dict[str, dt.date]:
+    """{ref: date of the end event paired with the start} for the planned (case, start)
+    items that reached their end; empty without a registered lister."""
+    items = [(ref, day) for ref, day in items if ref]
+    if _case_end_lister is None or not items:
+        return {}
+    return dict(_case_end_lister(unit, indicator, items))

@@ -300,6 +300,35 @@ class NamedClient(models.Model):
         return self.client_ref
 
 
+class PlannedCase(models.Model):
+    """An open case the caseworker will bring to its end event in the month, for a lead-time
+    EOR (DESIGN.md "The monthly cycle", point 2): the open start of the indicator on the case,
+    with the planned action. The case is held by its number (`goals` does not import `cases`);
+    `started_on` names which start, so the follow-up can tell whether it reached its end."""
+
+    target = models.ForeignKey(
+        IndividualTarget, on_delete=models.CASCADE, related_name="planned_cases"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    case_ref = models.CharField(_("ärende"), max_length=64)
+    started_on = models.DateField(_("startdatum"))
+    planned_action = models.TextField(_("planerad åtgärd"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["started_on", "case_ref"]
+        verbose_name = _("planerat ärende")
+        verbose_name_plural = _("planerade ärenden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "indicator", "case_ref"], name="goals_plannedcase_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_ref
+
+
 EOR_INDICATOR_KINDS = ("exits", "lead_time", "manual")
 # The indicator every group EOR was on before EORs named one (goals 0005): the default, so a
 # decision recorded without an indicator stays what it always meant, a count of exits.

@@ -35,6 +35,7 @@ from .models import (
     MonthCorrection,
     MonthFollowUp,
     NamedClient,
+    PlannedCase,
     ReminderSent,
     Unit,
     YearGoal,
@@ -114,13 +115,40 @@ def plan_month_error(*, unit: Unit, month: dt.date, today: dt.date | None = None
 def _plan_snapshot(target: IndividualTarget | None) -> dict:
     if target is None:
         return {"target": None, "clients": []}
-    return {
+    out = {
         "target": target.target,
         "clients": [
             {"ref": c.client_ref, "action": c.planned_action}
             for c in sorted(target.named_clients.all(), key=lambda c: c.client_ref)
         ],
     }
+    cases = _cases_snapshot(
+        (c.indicator.code, c.case_ref, c.planned_action)
+        for c in target.planned_cases.select_related("indicator")
+    )
+    if cases:
+        out["cases"] = cases
+    return out
+
+
+def _cases_snapshot(rows) -> list[dict]:
+    return [{"indicator": i, "ref": r, "action": a} for i, r, a in sorted(rows)]
+
+
+def plan_lead_indicators(*, unit: Unit, month: dt.date) -> list[Indicator]:
+    """The lead-time indicators a caseworker of `unit` plans open cases on for `month`: those
+    the unit decided an EOR on for the month, or (the plan comes before the meeting) in one
+    of the two months before it."""
+    return list(
+        Indicator.objects.filter(
+            kind=Indicator.Kind.LEAD_TIME,
+            pk__in=GroupDecision.objects.filter(
+                unit=unit,
+                month__gte=months.add_months(month, -2),
+                month__lte=month,
+            ).values("indicator_id"),
+        )
+    )
 
 
 def plan_prefill(*, unit: Unit, caseworker, month: dt.date) -> list[dict]:
@@ -154,8 +182,11 @@ def plan_save(
     clients: Sequence[tuple[str, str]],
     by,
     carried_over: Iterable[str] = (),
+    cases: Sequence[tuple[str, str, str]] = (),
 ) -> IndividualTarget:
-    """Set a caseworker's target and named clients (ref, planned action) for a month.
+    """Set a caseworker's target and named clients (ref, planned action) for a month, and
+    for a lead-time EOR the open cases (indicator code, case number, planned action) they
+    will bring to their end event in it.
 
     Raises PermissionDenied when `by` may not set this plan and ValidationError (field →
     messages) for bad input; nothing is written then.
@@ -197,6 +228,13 @@ def plan_save(
             )
         seen.add(ref)
         cleaned.append((ref, action))
+    kept = {
+        (c.indicator.code, c.case_ref): c
+        for c in PlannedCase.objects.filter(
+            target__unit=unit, target__caseworker=caseworker, target__month=month
+        ).select_related("indicator")
+    }
+    planned = _checked_cases(caseworker, unit, month, cases, errors, kept=kept)
     if errors:
         raise ValidationError(errors)
 
@@ -241,10 +279,13 @@ def plan_save(
         elif named.planned_action != action:
             named.planned_action = action
             named.save(update_fields=["planned_action"])
+    _save_cases(plan, planned)
     after = {
         "target": target,
         "clients": [{"ref": r, "action": a} for r, a in sorted(cleaned)],
     }
+    if planned:
+        after["cases"] = _cases_snapshot((i.code, o.ref, a) for i, o, a in planned)
     if before != after and GroupDecision.objects.for_unit_month(unit, month).exists():
         # After the group decision the plan is still the caseworker's, but the meeting
         # decided on what it said then: keep what changed.
@@ -258,6 +299,77 @@ def plan_save(
             after=after,
         )
     return plan
+
+
+def _checked_cases(
+    caseworker, unit: Unit, month: dt.date, cases, errors: dict, kept: dict | None = None
+) -> list:
+    """The planned cases as (indicator, open case, action), each checked through goals.hooks
+    against the caseworker's scope: the posted case number is only a name to look up. A case
+    already in the saved plan (`kept`) stays without a new check: it was open when it was
+    planned, and reaching its end during the month is what the plan was for."""
+    kept = kept or {}
+    if not cases:
+        return []
+    allowed = {i.code: i for i in plan_lead_indicators(unit=unit, month=month)}
+    if len(cases) > MAX_NAMED_CLIENTS:
+        errors.setdefault("cases", []).append(
+            _("Högst %(max)s planerade ärenden per månad.") % {"max": MAX_NAMED_CLIENTS}
+        )
+    today = months.today()
+    out, seen = [], set()
+    for row, (code, ref, action) in enumerate(cases, start=1):
+        ref, action = (ref or "").strip(), (action or "").strip()
+        indicator = allowed.get(code or "")
+        problem, found = None, None
+        if indicator is None:
+            problem = _("enheten har inget EOR på en ledtid att planera ärenden för")
+        elif not ref:
+            problem = _("ärendenummer saknas")
+        elif (code, ref) in seen:
+            problem = _("ärendet finns redan i planen")
+        elif not action:
+            problem = _("beskriv vad du gör för att föra ärendet till sitt slut")
+        elif (code, ref) in kept:
+            row = kept[(code, ref)]
+            found = hooks.OpenCase(row.case_ref, row.started_on, (today - row.started_on).days)
+        else:
+            found = hooks.open_case(caseworker, unit, indicator, ref, today)
+            if found is None:
+                problem = _(
+                    "inget öppet ärende med det numret som du kan se i %(unit)s "
+                    "(%(indicator)s: start utan slut)"
+                ) % {"unit": unit.name, "indicator": indicator.display_name}
+        if problem:
+            errors.setdefault("cases", []).append(
+                _("Ärende %(row)s (%(ref)s): %(problem)s")
+                % {"row": row, "ref": ref or "–", "problem": problem}
+            )
+        seen.add((code, ref))
+        if found is not None:
+            out.append((indicator, found, action))
+    return out
+
+
+def _save_cases(plan: IndividualTarget, planned: list) -> None:
+    current = {(c.indicator_id, c.case_ref): c for c in plan.planned_cases.all()}
+    wanted = {(i.pk, o.ref): (i, o, a) for i, o, a in planned}
+    for key, row in current.items():
+        if key not in wanted:
+            row.delete()
+    for key, (indicator, found, action) in wanted.items():
+        row = current.get(key)
+        if row is None:
+            PlannedCase.objects.create(
+                target=plan,
+                indicator=indicator,
+                case_ref=found.ref,
+                started_on=found.started_on,
+                planned_action=action,
+            )
+        elif (row.planned_action, row.started_on) != (action, found.started_on):
+            row.planned_action, row.started_on = action, found.started_on
+            row.save(update_fields=["planned_action", "started_on"])
 
 
 def unit_people(*, unit: Unit) -> list[Membership]:

@@ -9,7 +9,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +34,7 @@ from .forms import (
     ManualValueForm,
     NamedClientFormSet,
     PlanForm,
+    PlannedCaseFormSet,
     YearGoalForm,
 )
 from .models import (
@@ -44,6 +45,7 @@ from .models import (
     ManualValue,
     Membership,
     MonthFollowUp,
+    PlannedCase,
     Unit,
     YearGoal,
 )
@@ -106,14 +108,41 @@ def plan_start(request: HttpRequest) -> HttpResponse:
     return redirect("goals:plan", unit_code=unit.code, month=months.format_month(upcoming))
 
 
-def _plan_formset_data(post) -> dict:
+def _plan_formset_data(post, prefix: str = "clients") -> dict:
     """A copy of the posted formset with one more (blank) row: the no-JS "add row" path."""
     data = post.copy()
     try:
-        total = int(data.get("clients-TOTAL_FORMS") or 0)
+        total = int(data.get(f"{prefix}-TOTAL_FORMS") or 0)
     except ValueError:  # a tampered management form: let the formset report it
         return data
-    data["clients-TOTAL_FORMS"] = str(max(0, min(total + 1, 50)))
+    data[f"{prefix}-TOTAL_FORMS"] = str(max(0, min(total + 1, 50)))
+    return data
+
+
+def _case_rows(formset, lead_indicators) -> list[tuple[str, str, str]]:
+    """(indicator code, case number, action) of the filled planned-case rows; a row without
+    an indicator is on the unit's only lead-time indicator."""
+    only = lead_indicators[0].code if len(lead_indicators) == 1 else ""
+    return [
+        (
+            f.cleaned_data.get("indicator") or only,
+            f.cleaned_data["case_ref"],
+            f.cleaned_data.get("planned_action", ""),
+        )
+        for f in formset.forms
+        if f.cleaned_data
+        and not f.cleaned_data.get("DELETE")
+        and f.cleaned_data.get("case_ref", "").strip()
+    ]
+
+
+def _cases_post(post):
+    """The posted planned-case rows; a plan page without them (no lead-time EOR, or an old
+    form) posts none, which is an empty formset rather than a tampered one."""
+    if "cases-TOTAL_FORMS" in post:
+        return post
+    data = post.copy()
+    data.update({"cases-TOTAL_FORMS": "0", "cases-INITIAL_FORMS": "0"})
     return data
 
 
@@ -132,14 +161,23 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
         .first()
     )
     month_error = services.plan_month_error(unit=unit, month=month)
+    lead_indicators = services.plan_lead_indicators(unit=unit, month=month)
     prefilled = False
     if request.method == "POST" and "add_row" in request.POST:
         form = PlanForm(request.POST)
         formset = NamedClientFormSet(_plan_formset_data(request.POST), prefix="clients")
+        case_formset = PlannedCaseFormSet(_cases_post(request.POST), prefix="cases")
+    elif request.method == "POST" and "add_case_row" in request.POST:
+        form = PlanForm(request.POST)
+        formset = NamedClientFormSet(request.POST, prefix="clients")
+        case_formset = PlannedCaseFormSet(
+            _plan_formset_data(_cases_post(request.POST), "cases"), prefix="cases"
+        )
     elif request.method == "POST":
         form = PlanForm(request.POST)
         formset = NamedClientFormSet(request.POST, prefix="clients")
-        if form.is_valid() and formset.is_valid():
+        case_formset = PlannedCaseFormSet(_cases_post(request.POST), prefix="cases")
+        if form.is_valid() and formset.is_valid() and case_formset.is_valid():
             rows = [
                 f.cleaned_data
                 for f in formset.forms
@@ -155,6 +193,7 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
                     target=form.cleaned_data["target"],
                     clients=[(r["client_ref"], r["planned_action"]) for r in rows],
                     carried_over=[r["client_ref"].strip() for r in rows if r.get("carried_over")],
+                    cases=_case_rows(case_formset, lead_indicators),
                     by=request.user,
                 )
             except ValidationError as error:
@@ -184,6 +223,17 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
             initial_target = len(rows)
         form = PlanForm(initial={"target": initial_target})
         formset = NamedClientFormSet(initial=rows + [{}], prefix="clients")
+        case_rows = [
+            {
+                "indicator": c.indicator.code,
+                "case_ref": c.case_ref,
+                "planned_action": c.planned_action,
+            }
+            for c in (existing.planned_cases.select_related("indicator") if existing else [])
+        ]
+        case_formset = PlannedCaseFormSet(
+            initial=case_rows + ([{}] if lead_indicators else []), prefix="cases"
+        )
     in_force = GroupDecision.objects.for_unit_month(unit, month).in_force()
     decision = in_force[0] if in_force else None
     # "5", or "Utredningstid (ansökan → beslut) 7" for an EOR that is not a count of exits.
@@ -207,15 +257,30 @@ def plan(request: HttpRequest, unit_code: str, month: dt.date) -> HttpResponse:
         .select_related("changed_by"),
         "suggestions": hooks.client_refs_in_unit(unit, 200) if not month_error else [],
         "units": caseworker_units(request.user),
+        "case_formset": case_formset,
+        "lead_indicators": lead_indicators,
+        # The open cases the caseworker may name, oldest first, per lead-time indicator.
+        "open_cases": [
+            (i, hooks.open_cases(request.user, unit, i, months.today(), limit=30))
+            for i in lead_indicators
+        ]
+        if not month_error
+        else [],
     }
     shown = [f.initial.get("client_ref") for f in formset.forms if f.initial.get("client_ref")]
     accesslog.log_read(
         request,
         kind="named_clients",
-        records=[*(existing.named_clients.all() if existing else shown), *context["suggestions"]],
+        records=[
+            *(existing.named_clients.all() if existing else shown),
+            *context["suggestions"],
+            # The open cases listed and the ones the plan names (by case, with its client).
+            *(c for _indicator, cases in context["open_cases"] for c in cases),
+            *(existing.planned_cases.all() if existing else []),
+        ],
         unit=unit,
     )
-    if request.htmx and "add_row" in request.POST:
+    if request.htmx and ("add_row" in request.POST or "add_case_row" in request.POST):
         return render(request, "goals/_plan_form.html", context)
     return render(request, "goals/plan.html", context)
 
@@ -237,7 +302,11 @@ def _meeting_rows(
     """Every caseworker of the unit with their plan (or none yet), and the sum of targets."""
     plans = {
         p.caseworker_id: p
-        for p in IndividualTarget.objects.for_unit_month(unit, month).with_clients()
+        for p in IndividualTarget.objects.for_unit_month(unit, month)
+        .with_clients()
+        # Whether the plan names open cases (a lead-time EOR): asked in the same query, so
+        # a meeting without planned cases costs no query for them.
+        .annotate(has_cases=Exists(PlannedCase.objects.filter(target=OuterRef("pk"))))
     }
     if people is None:
         people = services.unit_people(unit=unit)
@@ -263,6 +332,42 @@ def _flag_ended(unit: Unit, month: dt.date, items, ref=lambda item: item.client_
     ended = hooks.ended_refs(unit, {ref(item) for item in items if ref(item)}, month)
     for item in items:
         item.ended_on = ended.get(ref(item))
+
+
+def _planned_cases(unit: Unit, month: dt.date, rows: list[dict]) -> list[dict]:
+    """Per caseworker with a plan naming open cases (a lead-time EOR): the planned cases,
+    each flagged with the end its start reached (`ended_on`) and whether that was before
+    the month (`ended_before`: "har redan nått sitt slut"). Staff only; one query when a plan
+    names cases (`has_cases`, asked with the plans), plus one call to `cases` per indicator
+    through goals.hooks."""
+    if not any(r["plan"] and r["plan"].has_cases for r in rows):
+        return []
+    planned = list(
+        PlannedCase.objects.filter(target__unit=unit, target__month=month).select_related(
+            "indicator"
+        )
+    )
+    if not planned:
+        return []
+    by_indicator: dict[int, list[PlannedCase]] = {}
+    for c in planned:
+        by_indicator.setdefault(c.indicator_id, []).append(c)
+    for cases in by_indicator.values():
+        ends = hooks.case_ends(
+            unit, cases[0].indicator, [(c.case_ref, c.started_on) for c in cases]
+        )
+        for c in cases:
+            c.ended_on = ends.get(c.case_ref)
+            c.ended_before = c.ended_on is not None and c.ended_on < month
+            c.ended_in_month = c.ended_on is not None and months.month_of(c.ended_on) == month
+    by_target: dict[int, list[PlannedCase]] = {}
+    for c in planned:
+        by_target.setdefault(c.target_id, []).append(c)
+    return [
+        {"caseworker": r["caseworker"], "cases": by_target[r["plan"].pk]}
+        for r in rows
+        if r["plan"] and r["plan"].pk in by_target
+    ]
 
 
 def _meeting_unit(request: HttpRequest, unit_code: str) -> tuple[Unit, bool]:
@@ -373,6 +478,7 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
             },
         )
     rows, target_sum = _meeting_rows(unit, month, people) if sees_people else ([], 0)
+    planned_cases = _planned_cases(unit, month, rows) if sees_people else []
     # Asked with the decisions when there are some (one query less on the busiest page).
     month_closed = versions[0].month_closed if versions else closed.exists()
     exit_eor = next(
@@ -383,6 +489,7 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
         **_month_nav(month),
         "rows": rows,
         "sees_people": sees_people,
+        "planned_cases": planned_cases,
         "target_sum": target_sum,
         "named_count": sum(len(r["plan"].named_clients.all()) for r in rows if r["plan"]),
         "decision": current,
@@ -406,7 +513,10 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
     accesslog.log_read(
         request,
         kind="named_clients",
-        records=[c for r in rows if r["plan"] for c in r["plan"].named_clients.all()],
+        records=[
+            *(c for r in rows if r["plan"] for c in r["plan"].named_clients.all()),
+            *(c for row in planned_cases for c in row["cases"]),
+        ],
         unit=unit,
     )
     return render(request, "goals/meeting.html", context)
@@ -466,7 +576,13 @@ def followup(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespon
     )
     decision = next((d for d in decided if d.indicator.kind == Indicator.Kind.EXITS), None)
     named = [c.client_ref for r in rows if r["plan"] for c in r["plan"].named_clients.all()]
+    # A lead-time plan's hit rate: the planned cases whose start reached its end in the month.
+    planned_cases = _planned_cases(unit, month, rows)
+    planned_all = [c for row in planned_cases for c in row["cases"]]
     context = {
+        "planned_cases": planned_cases,
+        "planned_total": len(planned_all),
+        "planned_hits": sum(c.ended_in_month for c in planned_all),
         # Which named clients exited is a fact of cases, asked through the hook.
         "exited": hooks.exited_refs(unit, named, month)
         if month <= months.current_month()
