@@ -335,10 +335,10 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         open_case = None
         if seed.indicator == "franvaro_skola":
             as_user(page, manager)
-            for month, value in ((APRIL, "7,5"), (MAY, "9")):
+            for month, value in ((APRIL, "7.5"), (MAY, "9")):
                 page.goto(f"/mal/manuella-varden/{seed.unit}/{month}/")
-                page.get_by_label("Indikator").select_option(seed.indicator)
-                page.get_by_label("Värde").fill(value)
+                page.get_by_label("Indikator").select_option(label=seed.name)
+                page.get_by_label("Värde", exact=True).fill(value)
                 page.get_by_role("button", name="Spara värdet").click()
                 expect(page.get_by_text("Värdet är sparat.")).to_be_visible()
         elif seed.indicator == "avslut_etablering":
@@ -443,8 +443,8 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         if seed.indicator == "franvaro_skola":
             # A manual value is no event: a closed month's value is not changed at all.
             page.goto(f"/mal/manuella-varden/{seed.unit}/{APRIL}/")
-            page.get_by_label("Indikator").select_option(seed.indicator)
-            page.get_by_label("Värde").fill("3")
+            page.get_by_label("Indikator").select_option(label=seed.name)
+            page.get_by_label("Värde", exact=True).fill("3")
             page.get_by_role("button", name="Spara värdet").click()
             expect(page.get_by_text("Månaden är stängd.")).to_be_visible()
             assert report_entry(seed.unit, APRIL, seed.indicator)["outcome"] == 7.5
