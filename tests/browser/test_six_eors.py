@@ -294,6 +294,13 @@ def report_entry(unit: str, month: str, indicator: str) -> dict:
     return entry
 
 
+def target_text(seed: Seed, target: str) -> str:
+    """The target as the pages write it: "≤ 7 d", "≥ 5", "≤ 8 %"."""
+    if seed.indicator == "avslut_etablering":
+        return f"≥ {target}"
+    return f"≤ {target} %" if seed.indicator == "franvaro_skola" else f"≤ {target} d"
+
+
 def judged_row(page, indicator: str):
     return page.get_by_test_id("eors-judged").locator(f"tr[data-indicator={indicator}]")
 
@@ -375,18 +382,17 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
             if seed.indicator == "ledtid_kontrakt":
                 import_rows(rows, tmp_path, manager)
             elif seed.indicator == "ledtid_insats":
-                # The starts by factory; the ends are logged on the case pages.
-                factory_rows([r for r in rows if r["event_type"] == start], units)
+                # April's pairs and May's starts by factory; May's ends (interventions
+                # started) are logged on the case pages, as a caseworker would.
+                on_page = [r for r in rows if r["event_type"] == end and r["case_id"][0] == "M"]
+                factory_rows([r for r in rows if r not in on_page], units)
                 recompute(trigger="command", first_month=D(2026, 1, 1), last_month=D(2026, 5, 1))
                 as_user(page, manager)
                 from cases.models import Case
 
-                for row in rows:
-                    if row["event_type"] == end:
-                        case = Case.objects.get(case_number=row["case_id"])
-                        log_on_case(
-                            page, case, event_type=end, day=D.fromisoformat(row["occurred_on"])
-                        )
+                for row in on_page:
+                    case = Case.objects.get(case_number=row["case_id"])
+                    log_on_case(page, case, event_type=end, day=D.fromisoformat(row["occurred_on"]))
             else:
                 factory_rows(rows, units)
                 recompute(trigger="command", first_month=D(2026, 1, 1), last_month=D(2026, 5, 1))
@@ -400,6 +406,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         page.goto(f"/mal/gruppmote/{seed.unit}/{APRIL}/?indicator={seed.indicator}")
         row = judged_row(page, seed.indicator)
         expect(row).to_contain_text(seed.name)
+        expect(row.locator("td").nth(0)).to_have_text(target_text(seed, seed.april_target))
         expect(row.locator("td").nth(1)).to_have_text(seed.april_outcome)
         expect(row.locator("td").nth(2)).to_have_text(april_status)
         page.goto(f"/mal/gruppmote/{seed.unit}/{MAY}/?indicator={seed.indicator}")
@@ -410,6 +417,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         page.goto(f"/mal/uppfoljning/{seed.unit}/{APRIL}/")
         row = judged_row(page, seed.indicator)
         expect(row).to_contain_text(seed.name)
+        expect(row.locator("td").nth(0)).to_have_text(target_text(seed, seed.april_target))
         expect(row.locator("td").nth(1)).to_have_text(seed.april_outcome)
         expect(row.locator("td").nth(2)).to_have_text(april_status)
         page.goto(f"/mal/uppfoljning/{seed.unit}/{MAY}/")
@@ -418,10 +426,11 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         # ... on leadership's overview
         as_user(page, "lena")
         line = overview_line(page, seed.unit, seed.indicator, APRIL)
-        comparator = "≥" if seed.indicator == "avslut_etablering" else "≤"
-        expect(line).to_contain_text(f"{seed.name} {comparator} ")
-        expect(line).to_contain_text(f": {seed.april_outcome} {april_status[-1]}")
-        expect(line).to_contain_text(april_status[:-2])
+        # e.g. "Utredningstid (ansökan → beslut) ≤ 7 d: 6 d ✓ Nådd"
+        expect(line).to_have_text(
+            f"{seed.name} {target_text(seed, seed.april_target)}: {seed.april_outcome} "
+            f"{april_status[-1]} {april_status[:-2]}"
+        )
         line = overview_line(page, seed.unit, seed.indicator, MAY)
         expect(line).to_contain_text("Pågår")
         expect(line).not_to_contain_text("Ej nådd")
