@@ -486,7 +486,23 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         changed = changed_row(page, restated, seed)
         expect(changed.locator("td").nth(1)).to_have_text(re.compile(rf"^{seed.closing}\b"))
         expect(changed.locator("td").nth(2)).to_have_text(re.compile(rf"^{seed.corrected}\b"))
-        expect(restated).to_contain_text("skäl")
+        expect(restated).to_contain_text(
+            "Avslutet kom in sent från Komvux."
+            if seed.indicator == "avslut_etablering"
+            else "Beslutet registrerades aldrig i april."
+        )
+        expect(restated).not_to_contain_text(open_case.client.ref)  # no client named
+        # The EOR is judged on the figure now, the same in the follow-up and eor_report.
+        target = float(seed.april_target.replace(",", "."))
+        if seed.indicator == "avslut_etablering":
+            now_reached, now_text, now_report = target <= 5, "5", 5
+        else:
+            now_reached, now_text, now_report = target >= 7, "7 d", 7.0
+        row = judged_row(page, seed.indicator)
+        expect(row.locator("td").nth(1)).to_have_text(now_text)
+        expect(row.locator("td").nth(2)).to_have_text("Nådd ✓" if now_reached else "Ej nådd ✗")
+        entry = report_entry(seed.unit, APRIL, seed.indicator)
+        assert (entry["outcome"], entry["reached"]) == (now_report, now_reached)
 
         as_user(page, "lena")
         page.goto(f"/rapporter/oversikt/?month={APRIL}")
