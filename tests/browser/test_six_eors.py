@@ -512,3 +512,53 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         changed = changed_row(page, badge, seed)
         expect(changed.locator("td").nth(1)).to_have_text(re.compile(rf"^{seed.closing}\b"))
         expect(changed.locator("td").nth(2)).to_have_text(re.compile(rf"^{seed.corrected}\b"))
+
+
+def test_planering_commits_on_two_indicators_in_one_month(page, as_user, small_org):
+    """Planering 2018: time to intervention *and* exits in etablering, two decisions in the
+    same month, each judged on its own indicator on the same row; the parent above does not
+    sum a lead-time EOR."""
+    units = small_org
+    insats, etablering = SEEDS[1], SEEDS[2]
+    with time_machine.travel(NOW):
+        as_user(page, "chef-plan")
+        decide(page, insats, APRIL, "7")
+        decide(page, etablering, APRIL, "2")
+        # time to intervention in grp2: median 6 d over five pairs; two exits in grp1.
+        factory_rows(lead_time_events(insats, units["grp2"], 4, APRIL_WAITS, prefix="A"), units)
+        for day in (6, 7):
+            CaseEventFactory(
+                case=CaseFactory(unit=units["grp1"], program=Program.ETABLERING),
+                event_type="exit",
+                occurred_on=D(2026, 4, day),
+                reason="work",
+            )
+        recompute(trigger="command", first_month=D(2026, 1, 1), last_month=D(2026, 5, 1))
+
+        page.goto(f"/mal/gruppmote/plan/{APRIL}/")
+        judged = page.get_by_test_id("eors-judged").locator("tbody tr")
+        expect(judged).to_have_count(2)
+        expect(judged_row(page, "ledtid_insats")).to_have_text(
+            re.compile(r"Tid till insats \(remiss → insats\)\s*≤ 7 d\s*6 d\s*Nådd ✓")
+        )
+        expect(judged_row(page, "avslut_etablering")).to_have_text(
+            re.compile(r"inom etablering\s*≥ 2\s*2\s*Nådd ✓")
+        )
+
+        as_user(page, "lena")
+        page.goto(f"/rapporter/oversikt/?month={APRIL}")
+        lines = page.locator('tr[data-unit="plan"] .eor-line')
+        expect(lines).to_have_count(2)
+        expect(lines.nth(0)).to_have_text(f"{etablering.name} ≥ 2: 2 ✓ Nådd")  # indicator order
+        expect(lines.nth(1)).to_have_text(f"{insats.name} ≤ 7 d: 6 d ✓ Nådd")
+        root = page.locator('tr[data-unit="org"] .eor-line[data-indicator="ledtid_insats"]')
+        expect(root).to_have_count(0)
+
+    out = io.StringIO()
+    call_command("eor_report", "--unit", "plan", "--year", "2026", stdout=out)
+    (april,) = [m for m in json.loads(out.getvalue())["months"] if m["month"] == APRIL]
+    assert sorted(april["eors"], key=lambda e: e["indicator"]) == [
+        {"indicator": "avslut_etablering", "target": 2, "outcome": 2, "reached": True},
+        {"indicator": "ledtid_insats", "target": 7.0, "outcome": 6.0, "reached": True},
+    ]
+    assert april["eor"] is None  # the unit's own EOR on `avslut`: none decided
