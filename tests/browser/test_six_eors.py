@@ -524,6 +524,14 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
 
         as_user(page, "lena")
         page.goto(f"/rapporter/oversikt/?month={APRIL}")
+        # the line is judged on the figure now, the badge says the month was restated
+        line = page.locator(
+            f'tr[data-unit="{seed.unit}"] .eor-line[data-indicator="{seed.indicator}"]'
+        )
+        now_status = "✓ Nådd" if now_reached else "✗ Ej nådd"
+        expect(line).to_have_text(
+            f"{seed.name} {target_text(seed, seed.april_target)}: {now_text} {now_status}"
+        )
         badge = page.locator(f'tr[data-unit="{seed.unit}"]').get_by_test_id("restated-badge")
         expect(badge).to_contain_text("omräknad")
         badge.locator("summary").click()
