@@ -239,13 +239,13 @@ def lead_time_events(seed: Seed, unit, month: int, waits, *, prefix: str) -> lis
     return rows
 
 
-def import_rows(rows: list[dict], tmp_path, user: str) -> None:
+def import_rows(rows: list[dict], tmp_path, user: str, name: str = "handelser.csv") -> None:
     columns = ["event_id", "case_id", "client_ref", "unit", "event_type", "occurred_on"]
     columns += ["reason", "program"]
     lines = [",".join(columns)]
     for row in rows:
         lines.append(",".join(str(row.get(c, "")) for c in columns))
-    path = tmp_path / "handelser.csv"
+    path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     call_command("import_events", str(path), "--user", user, stdout=io.StringIO())
 
@@ -538,6 +538,25 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         changed = changed_row(page, badge, seed)
         expect(changed.locator("td").nth(1)).to_have_text(re.compile(rf"^{seed.closing}\b"))
         expect(changed.locator("td").nth(2)).to_have_text(re.compile(rf"^{seed.corrected}\b"))
+
+        if seed.indicator != "ledtid_kontrakt":
+            return
+        # A second correction by import: a case arrived and contracted in April (27 days),
+        # recorded with the file's name as its source; the median becomes 8.
+        late = lead_time_events(seed, events_unit, 4, (27,), prefix="L")
+        late[1]["occurred_on"] = "2026-04-30"
+        late[0]["occurred_on"] = "2026-04-03"
+        import_rows(late, tmp_path, manager, name="sena-kontrakt.csv")
+        assert report_entry(seed.unit, APRIL, seed.indicator)["outcome"] == 8.0
+        as_user(page, manager)
+        page.goto(f"/mal/uppfoljning/{seed.unit}/{APRIL}/")
+        restated = page.get_by_test_id("restated")
+        corrections = restated.locator("ul.corrections li")  # one per import and month
+        expect(corrections).to_have_count(2)
+        expect(corrections.filter(has_text="sena-kontrakt.csv")).to_contain_text("2 nya händelser")
+        expect(changed_row(page, restated, seed).locator("td").nth(2)).to_have_text(
+            re.compile(r"^8\b")
+        )
 
 
 def test_planering_commits_on_two_indicators_in_one_month(page, as_user, small_org):
