@@ -203,6 +203,12 @@ def as_user(sign_in):
     return _as
 
 
+def settle(page) -> None:
+    """Wait until the page's requests (htmx partials too) are answered: the test's own
+    writes and the live server's share one SQLite database, which locks whole tables."""
+    page.wait_for_load_state("networkidle")
+
+
 def decide(page, seed: Seed, month: str, target: str) -> None:
     page.goto(f"/mal/gruppmote/{seed.unit}/{month}/?indicator={seed.indicator}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"EOR för {month}")
@@ -348,7 +354,12 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         # 1. The EOR of April (the month just ended) and of May (in progress) is decided.
         as_user(page, deciding_user)
         decide(page, seed, APRIL, seed.april_target)
+        # Before any event: April is over, so a lead time without pairs and a manual value not
+        # entered are unknown (Okänt); zero exits are a verdict.
+        before = "Ej nådd ✗" if seed.indicator == "avslut_etablering" else "Okänt"
+        expect(judged_row(page, seed.indicator).locator("td").nth(2)).to_have_text(before)
         decide(page, seed, MAY, seed.may_target)
+        settle(page)
         decisions = GroupDecision.objects.filter(unit=units[seed.unit])
         assert {(d.indicator.code, d.month.month) for d in decisions} == {
             (seed.indicator, 4),
@@ -391,6 +402,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
             as_user(page, manager)
             may_case = CaseFactory(unit=events_unit, program=Program.ETABLERING)
             log_on_case(page, may_case, exit_reason="work", day=D(2026, 5, 12))
+            settle(page)
             open_case = CaseFactory(unit=units["grp1"], program=Program.ETABLERING)
         else:
             rows = lead_time_events(seed, events_unit, 4, APRIL_WAITS, prefix="A")
@@ -413,6 +425,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
             else:
                 factory_rows(rows, units)
                 recompute(trigger="command", first_month=D(2026, 1, 1), last_month=D(2026, 5, 1))
+            settle(page)
             open_case = CaseFactory(unit=events_unit, program=program)
             CaseEventFactory(case=open_case, event_type=start, occurred_on=D(2026, 4, 2))
             recompute(trigger="command", first_month=D(2026, 1, 1), last_month=D(2026, 5, 1))
@@ -454,6 +467,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         )
 
         # ... and in eor_report
+        settle(page)
         entry = report_entry(seed.unit, APRIL, seed.indicator)
         assert entry["reached"] is seed.april_reached
         assert entry["outcome"] == seed.report_april
@@ -474,6 +488,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
             page.get_by_label("Värde", exact=True).fill("3")
             page.get_by_role("button", name="Spara värdet").click()
             expect(page.get_by_text("Månaden är stängd.")).to_be_visible()
+            settle(page)
             assert report_entry(seed.unit, APRIL, seed.indicator)["outcome"] == 7.5
             assert not MonthCorrection.objects.exists()
             return
@@ -495,6 +510,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
                 day=D(2026, 4, 29),
                 reason="Beslutet registrerades aldrig i april.",
             )
+        settle(page)
         assert MonthCorrection.objects.filter(unit=units[seed.unit]).exists()
 
         as_user(page, manager)
@@ -519,6 +535,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
         row = judged_row(page, seed.indicator)
         expect(row.locator("td").nth(1)).to_have_text(now_text)
         expect(row.locator("td").nth(2)).to_have_text("Nådd ✓" if now_reached else "Ej nådd ✗")
+        settle(page)
         entry = report_entry(seed.unit, APRIL, seed.indicator)
         assert (entry["outcome"], entry["reached"]) == (now_report, now_reached)
 
@@ -543,6 +560,7 @@ def test_each_seed_eor_is_decided_moved_and_judged(page, as_user, small_org, see
             return
         # A second correction by import: a case arrived and contracted in April (27 days),
         # recorded with the file's name as its source; the median becomes 8.
+        settle(page)
         late = lead_time_events(seed, events_unit, 4, (27,), prefix="L")
         late[1]["occurred_on"] = "2026-04-30"
         late[0]["occurred_on"] = "2026-04-03"
@@ -571,6 +589,7 @@ def test_planering_commits_on_two_indicators_in_one_month(page, as_user, small_o
         decide(page, etablering, APRIL, "2")
         # time to intervention in grp2: median 6 d over three pairs (fewer than 5: hidden
         # from leadership, the status stays); two exits in grp1.
+        settle(page)
         factory_rows(lead_time_events(insats, units["grp2"], 4, (4, 6, 8), prefix="A"), units)
         for day in (6, 7):
             CaseEventFactory(
@@ -600,6 +619,7 @@ def test_planering_commits_on_two_indicators_in_one_month(page, as_user, small_o
         root = page.locator('tr[data-unit="org"] .eor-line[data-indicator="ledtid_insats"]')
         expect(root).to_have_count(0)
 
+    settle(page)
     out = io.StringIO()
     call_command("eor_report", "--unit", "plan", "--year", "2026", stdout=out)
     (april,) = [m for m in json.loads(out.getvalue())["months"] if m["month"] == APRIL]
