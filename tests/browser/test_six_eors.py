@@ -6,9 +6,10 @@ kinds, the past month closed and then corrected from the case page (omräknad, w
 at closing and the figure now).
 
 "Today" is 2026-05-20: April is the past month, May the month in progress. The events reach
-the figures by three paths: the case page's forms (every correction, and the exits and the
-insats events), the `import_events` command (housing contracts) and factories followed by a
-recompute (the rest; the judging is the point).
+the figures by three paths: the case page's forms (every correction, May's exit in
+etablering and May's interventions started), the `import_events` command (housing
+contracts, and a second correction by import that names its file) and factories followed by
+a recompute (the rest; the judging is the point). The manual value is entered on its page.
 """
 
 from __future__ import annotations
