@@ -69,6 +69,7 @@ class Judgement:
     masked: bool = False  # outcome hidden by the small-number rule (leadership views)
     # The outcome as a masked export shows its count ("<5", ".."), when it differs from it.
     outcome_shown: str | None = None
+    in_progress: bool = False  # the month has not ended (an exit EOR met early is `natt`)
 
     @property
     def reached(self) -> bool | None:
@@ -140,7 +141,9 @@ class Judgement:
             "indicator": self.indicator.code,
             "target": number(self.target),
             "outcome": number(self.outcome),
-            "reached": self.reached,
+            # The contract: null while the month is in progress, even for an exit EOR
+            # already met (the pages may show that one as reached).
+            "reached": None if self.in_progress else self.reached,
         }
 
 
@@ -229,6 +232,7 @@ def _judgement(
         n=outcome.n,
         version=version,
         summed=summed,
+        in_progress=month >= month_of(today),
     )
 
 
