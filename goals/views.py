@@ -406,7 +406,13 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
         GroupDecision.objects.for_unit_month(unit, month)
         .select_related("decided_by", "indicator")
         .prefetch_related("participants")
-        .annotate(month_closed=Exists(closed))
+        .annotate(
+            month_closed=Exists(closed),
+            # Plans changed after the decision: read below only when there are some.
+            plans_changed=Exists(
+                CycleChange.objects.for_month(unit, month).filter(kind=CycleChange.Kind.PLAN)
+            ),
+        )
         .order_by("-version")
     )
     eors = _eor_histories(versions)
@@ -507,7 +513,7 @@ def meeting(request: HttpRequest, unit_code: str, month: dt.date) -> HttpRespons
         "plan_changes": CycleChange.objects.for_month(unit, month)
         .filter(kind=CycleChange.Kind.PLAN)
         .select_related("subject", "changed_by")
-        if versions and sees_people
+        if versions and versions[0].plans_changed and sees_people
         else [],
     }
     accesslog.log_read(

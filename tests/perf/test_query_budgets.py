@@ -30,10 +30,6 @@ def test_busiest_pages_stay_within_their_query_budget(
     (leader, root), (manager, group), worker = generated
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     month = format_month(current_month())
-    # The meeting reads the indicators a group may commit on (issue 14: an EOR on any
-    # indicator), one query over issue 7's budget; BENCHMARKS.md reports it as a missed
-    # target of issue 16 until it is folded into another query.
-    meeting_extra = 1
     pages = [
         (leader, reverse("reports:dashboard"), {"unit": root.code}, "dashboard"),
         (leader, reverse("reports:overview"), {}, "overview"),
@@ -49,8 +45,7 @@ def test_busiest_pages_stay_within_their_query_budget(
     for user, url, params, target in pages:
         client.force_login(user)
         extra = {**headers, "HTTP_HX_TARGET": target} if htmx and target else headers
-        budget = page_query_budget + (meeting_extra if "/gruppmote/" in url else 0)
-        with django_assert_max_num_queries(budget):
+        with django_assert_max_num_queries(page_query_budget):
             response = client.get(url, params, **extra)
         assert response.status_code == 200, url
 
