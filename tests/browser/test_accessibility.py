@@ -16,7 +16,7 @@ from django.urls import reverse
 from goals.demo import DEMO_PASSWORD, FEATURED, run_demo
 from tests.browser.pagewalk import walk
 
-pytestmark = [pytest.mark.browser, pytest.mark.axe]
+pytestmark = [pytest.mark.browser, pytest.mark.axe, pytest.mark.once]
 
 WIDTHS = (1366, 390)
 WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -37,7 +37,8 @@ from tests.factories import (
 )
 from trelleborg.vocabulary import Program, Role
 
-pytestmark = pytest.mark.browser
+# Once per CI: the judging it drives is covered on both databases by the HTTP and unit tests.
+pytestmark = [pytest.mark.browser, pytest.mark.once]
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = dt.datetime(2026, 5, 20, 10, 0, tzinfo=STOCKHOLM)
