@@ -17,12 +17,16 @@ from .models import Case, CaseEvent
 from .rules import identifier_problem
 
 
+def _storable(refs: Iterable[str]) -> list[str]:
+    """The refs (client refs or case numbers) that could be stored: a refused form hands
+    back whatever was typed, and PostgreSQL refuses a NUL byte even as a parameter."""
+    return [ref for ref in refs if ref and identifier_problem(ref) == (ref, None)]
+
+
 def exited_refs(unit: Unit, refs: Iterable[str], month: dt.date) -> set[str]:
     """The refs among `refs` (clients of the unit's organisation) with an exit to work or
     studies dated in `month`, whichever unit the exit names: the client left either way."""
-    # Only refs that could be stored: a refused form hands back whatever was typed, and
-    # PostgreSQL refuses a NUL byte even as a parameter.
-    refs = [ref for ref in refs if ref and identifier_problem(ref) == (ref, None)]
+    refs = _storable(refs)
     if not refs:
         return set()
     return set(
@@ -60,9 +64,7 @@ def ended_refs(unit: Unit, refs: Iterable[str], before: dt.date) -> dict[str, dt
     who already reached their end before `before`: their latest event dated before it is an
     exit (any reason). A client who came back (a new application after the exit) is not
     ended. One query."""
-    # Only refs that could be stored: a refused form hands back whatever was typed, and
-    # PostgreSQL refuses a NUL byte even as a parameter.
-    refs = [ref for ref in refs if ref and identifier_problem(ref) == (ref, None)]
+    refs = _storable(refs)
     if not refs:
         return {}
     rows = (
@@ -133,7 +135,7 @@ def open_cases(user, unit: Unit, indicator, as_of: dt.date, limit: int, refs=Non
         unit_id__in=scope,
     )
     if refs is not None:
-        starts = starts.filter(case__case_number__in=[r.strip() for r in refs])
+        starts = starts.filter(case__case_number__in=_storable(r.strip() for r in refs))
     events = CaseEvent.objects.filter(
         case_id__in=starts.values("case_id"),
         event_type__in=[start, end],

@@ -163,16 +163,6 @@ def open_cases(
     )
 
 
-def open_case(user, unit: Unit, indicator, ref: str, as_of: dt.date) -> OpenCase | None:
-    """The open start of case `ref` if `user` may plan it in `unit`, else None. The posted
-    reference is never trusted: it is looked up against the user's scope."""
-    ref = (ref or "").strip()
-    if not ref:
-        return None
-    found = open_cases(user, unit, indicator, as_of, limit=1, refs=[ref])
-    return found[0] if found else None
-
-
 def case_ends(unit: Unit, indicator, items: Iterable[tuple[str, dt.date]]) -> dict[str, dt.date]:
     """{ref: date of the end event paired with the start} for the planned (case, start)
     items that reached their end; empty without a registered lister."""

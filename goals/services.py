@@ -317,6 +317,19 @@ def _checked_cases(
             _("Högst %(max)s planerade ärenden per månad.") % {"max": MAX_NAMED_CLIENTS}
         )
     today = months.today()
+    # The posted case numbers looked up in one call per indicator, not one per row.
+    wanted: dict[str, set[str]] = {}
+    for code, ref, _action in cases:
+        ref = (ref or "").strip()
+        if code in allowed and ref and (code, ref) not in kept:
+            wanted.setdefault(code, set()).add(ref)
+    open_now = {
+        (code, case.ref): case
+        for code, refs in wanted.items()
+        for case in hooks.open_cases(
+            caseworker, unit, allowed[code], today, limit=len(refs), refs=refs
+        )
+    }
     out, seen = [], set()
     for row, (code, ref, action) in enumerate(cases, start=1):
         ref, action = (ref or "").strip(), (action or "").strip()
@@ -334,7 +347,7 @@ def _checked_cases(
             row = kept[(code, ref)]
             found = hooks.OpenCase(row.case_ref, row.started_on, (today - row.started_on).days)
         else:
-            found = hooks.open_case(caseworker, unit, indicator, ref, today)
+            found = open_now.get((code, ref))
             if found is None:
                 problem = _(
                     "inget öppet ärende med det numret som du kan se i %(unit)s "

@@ -270,3 +270,31 @@ def test_a_planned_case_that_reached_its_end_stays_when_the_plan_is_saved_again(
     assert response.status_code == 302
     assert PlannedCase.objects.get().case_ref == "FS-1"
     assert IndividualTarget.objects.get().target == 2
+
+
+def test_posted_case_numbers_are_looked_up_together_and_a_control_character_is_refused(
+    as_alice, alice, django_assert_max_num_queries
+):
+    """One lookup for all the rows (not one per row), and a number no case could carry (a
+    NUL byte, which PostgreSQL refuses even as a parameter) is a clear refusal, not a 500."""
+    as_alice.post(plan_url(), cases_post([("FS-1", "Begär komplettering")]))
+    PlannedCase.objects.all().delete()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        as_alice.post(plan_url(), cases_post([("FS-1", "Begär komplettering")]))
+    PlannedCase.objects.all().delete()
+    with CaptureQueriesContext(connection) as two:
+        as_alice.post(
+            plan_url(), cases_post([("FS-1", "Begär komplettering"), ("FS-4", "Beslutar")])
+        )
+    assert PlannedCase.objects.count() == 2
+    # The second row adds its own insert, not another lookup.
+    assert len(two.captured_queries) == len(one.captured_queries) + 1
+
+    PlannedCase.objects.all().delete()
+    response = as_alice.post(plan_url(), cases_post([("FS-1\x00", "Beslutar")]))
+    assert response.status_code == 200 and not PlannedCase.objects.exists()
+    body = response.content.decode()
+    assert "Null-tecken är inte tillåtna" in body
